@@ -1,0 +1,374 @@
+import math
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from taggit.managers import TaggableManager, _TaggableManager
+from taggit.models import ItemBase, TagBase
+
+from .sanitise import sanitise_html
+from .text import clean_line, make_slug
+
+# Paths the site itself answers; a section slug equal to one would hide it (or be hidden).
+RESERVED_SLUGS = frozenset(
+    {
+        "admin", "authors", "tags", "search", "feed", "static", "media", "preview",
+        "sitemap.xml", "news-sitemap.xml", "robots.txt", "healthz", "sitemap",
+        "news-sitemap", "robots", "favicon.ico", "api", "accounts", "login", "logout",
+    }
+)  # fmt: skip
+
+
+def validate_not_reserved(slug: str) -> None:
+    if slug.lower() in RESERVED_SLUGS:
+        raise ValidationError(
+            "“%(slug)s” is used by the site itself; choose another slug.",
+            code="reserved",
+            params={"slug": slug},
+        )
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=80, unique=True, allow_unicode=True, validators=[validate_not_reserved]
+    )
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the site navigation; lower comes first."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.slug = self.slug or make_slug(self.name, fallback="section")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:section", args=[self.slug])
+
+
+class Image(models.Model):
+    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt = models.CharField(
+        "alt text", max_length=300, help_text="What the photo shows, for readers who can't see it."
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.caption or self.alt
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
+    job_title = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(blank=True)
+    photo = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL)
+    links = models.TextField(
+        blank=True, help_text="Public profiles and websites, one http(s) address per line."
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        help_text="The staff account that writes as this author, if any.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = clean_line(self.name)
+        self.slug = self.slug or make_slug(self.name, fallback="author")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:author", args=[self.slug])
+
+    def link_list(self) -> list[str]:
+        return [u for u in self.links.split() if re.match(r"https?://[^\s/]", u)]
+
+
+class Tag(TagBase):
+    """A tag whose identity is its slug, so case and Unicode form never split one tag in two."""
+
+    class Meta:
+        ordering = ["name"]
+
+    def slugify(self, tag, i=None):
+        slug = make_slug(tag, fallback="tag")
+        return f"{slug}-{i}" if i is not None else slug
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", args=[self.slug])
+
+
+class NormalisedTagManager(_TaggableManager):
+    """Resolves tag names through their slug: `Politics`, `politics` and NFD `Café` are one tag."""
+
+    def _to_tag_model_instances(self, tags, tag_kwargs):
+        result = []
+        for tag in tags:
+            if isinstance(tag, str):
+                name = clean_line(tag)[:100]
+                if not name:
+                    continue
+                tag, _ = Tag.objects.get_or_create(
+                    slug=make_slug(name, fallback="tag"), defaults={"name": name}
+                )
+            if tag not in result:
+                result.append(tag)
+        return result
+
+
+class TaggedArticle(ItemBase):
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
+    content_object = models.ForeignKey(
+        "Article", on_delete=models.CASCADE, related_name="tagged_articles"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
+        ]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see. Every public page, feed, sitemap and search goes through here.
+
+        A scheduled story is public from its publish time on, decided now, so a late or
+        missing `publish_scheduled` run never delays it.
+        """
+        return self.filter(
+            state__in=[Article.State.PUBLISHED, Article.State.SCHEDULED],
+            published_at__lte=timezone.now(),
+        )
+
+    def for_listing(self):
+        """Everything a story card shows, in a fixed number of queries."""
+        return self.select_related("section", "hero_image").prefetch_related(
+            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
+        )
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+    def latest_per_section(self, per_section: int):
+        """The newest stories of every section, in one query (a window function)."""
+        ranked = Window(
+            RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc()]
+        )
+        return self.annotate(rank_in_section=ranked).filter(rank_in_section__lte=per_section)
+
+    def related_to(self, article: "Article", tag_ids, limit: int = 4):
+        """Chosen related stories first, then those sharing the most tags, newest first."""
+        chosen = Q(chosen_by=article)
+        return (
+            self.exclude(pk=article.pk)
+            .filter(chosen | Q(tagged_articles__tag_id__in=tag_ids))
+            .annotate(
+                is_chosen=Count("chosen_by", filter=chosen, distinct=True),
+                shared_tags=Count(
+                    "tagged_articles", filter=Q(tagged_articles__tag_id__in=tag_ids), distinct=True
+                ),
+            )
+            .order_by("-is_chosen", "-shared_tags", "-published_at")[:limit]
+        )
+
+
+class Article(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    headline = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    standfirst = models.TextField(blank=True, help_text="The summary under the headline.")
+    body = models.TextField(blank=True, help_text="Rich text; stored as sanitised HTML.")
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
+    tags = TaggableManager(through=TaggedArticle, manager=NormalisedTagManager, blank=True)
+    hero_image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="hero_of"
+    )
+    hero_caption = models.CharField(
+        max_length=500, blank=True, help_text="Overrides the image's own caption here."
+    )
+    related = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="chosen_by",
+        help_text="Chosen related stories, shown before those found by shared tags.",
+    )  # fmt: skip
+
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.DRAFT, db_index=True, editable=False
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="First publication (or the scheduled time); its date is part of the URL.",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last substantive update, shown to readers."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    seo_title = models.CharField("SEO title", max_length=120, blank=True)
+    seo_description = models.CharField("meta description", max_length=320, blank=True)
+    canonical_url = models.URLField(
+        blank=True, help_text="Only for syndicated copy: the original's address."
+    )
+    homepage_priority = models.PositiveSmallIntegerField(
+        default=0, help_text="0 keeps the story off the top slots; the highest leads the homepage."
+    )
+    import_key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["state", "published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state__in=["scheduled", "published", "withdrawn"])
+                | Q(published_at__isnull=False),
+                name="public_states_have_publish_time",
+            )
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_slug = instance.__dict__.get("slug")
+        return instance
+
+    def save(self, *args, **kwargs):
+        self.headline = clean_line(self.headline)
+        self.slug = self.slug or make_slug(self.headline, fallback="story")
+        self.body = sanitise_html(self.body)
+        self.word_count = len(strip_tags(self.body).split())
+        super().save(*args, **kwargs)
+        self._remember_old_slug()
+
+    def _remember_old_slug(self):
+        old = getattr(self, "_loaded_slug", None)
+        if old and old != self.slug and self.published_at:
+            ArticleSlug.objects.update_or_create(slug=old, defaults={"article": self})
+        self._loaded_slug = self.slug
+
+    def get_absolute_url(self):
+        day = timezone.localtime(self.published_at or timezone.now())
+        return reverse(
+            "articles:article",
+            kwargs={
+                "section": self.section.slug,
+                "year": f"{day.year:04d}",
+                "month": f"{day.month:02d}",
+                "day": f"{day.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    def get_canonical_url(self) -> str:
+        """Absolute address search engines should credit: ours, or the syndicated original."""
+        return self.canonical_url or settings.SITE_URL + self.get_absolute_url()
+
+    def is_published(self) -> bool:
+        """The Python twin of ArticleQuerySet.published()."""
+        return (
+            self.state in {self.State.PUBLISHED, self.State.SCHEDULED}
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def is_gone(self) -> bool:
+        return self.state == self.State.WITHDRAWN
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.word_count / 230))
+
+    @property
+    def caption(self) -> str:
+        return self.hero_caption or (self.hero_image.caption if self.hero_image else "")
+
+    def byline_authors(self) -> list[Author]:
+        return [byline.author for byline in self.bylines.all()]
+
+
+class ArticleAuthor(models.Model):
+    """One name in a byline; position orders the byline."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="unique_byline_author")
+        ]
+
+    def __str__(self):
+        return str(self.author)
+
+
+class ArticleSlug(models.Model):
+    """A slug an article was published under before; its old links answer 301."""
+
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+
+    def __str__(self):
+        return self.slug
+
+
+class Correction(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField(help_text="What was wrong and what is right; shown to readers.")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["published_at", "pk"]
+
+    def __str__(self):
+        return f"Correction of {self.published_at:%Y-%m-%d}"

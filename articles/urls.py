@@ -1,0 +1,31 @@
+from django.urls import path, re_path, register_converter
+
+from . import views
+
+
+class UnicodeSlugConverter:
+    """Slugs may hold letters of any script (see articles.text.make_slug)."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+app_name = "articles"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("authors/<uslug:slug>/", views.author, name="author"),
+    path("tags/<uslug:slug>/", views.tag, name="tag"),
+    path("<uslug:slug>/", views.section, name="section"),
+    re_path(
+        r"^(?P<section>[-\w]+)/(?P<year>\d{4})/(?P<month>\d{2})/(?P<day>\d{2})/(?P<slug>[-\w]+)/$",
+        views.article,
+        name="article",
+    ),
+]

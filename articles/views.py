@@ -1,0 +1,120 @@
+"""The reader site: short views over Article.objects.published()."""
+
+from urllib.parse import unquote
+
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_safe
+
+from .models import Article, ArticleSlug, Author, Section, Tag
+
+PAGE_SIZE = 20
+TOP_STORIES = 7
+PER_SECTION = 4
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_safe
+def home(request):
+    published = Article.objects.published().for_listing()
+    top = list(published.order_by("-homepage_priority", "-published_at", "-pk")[:TOP_STORIES])
+    latest = published.exclude(pk__in=[a.pk for a in top]).latest_per_section(PER_SECTION)
+    return render(
+        request,
+        "articles/home.html",
+        {
+            "lead": top[0] if top else None,
+            "top_stories": top[1:],
+            "latest": latest.order_by("section__position", "section__name", "-published_at"),
+        },
+    )
+
+
+@require_safe
+def section(request, slug):
+    section = get_object_or_404(Section, slug=slug)
+    stories = Article.objects.published().for_listing().filter(section=section).newest_first()
+    return render(
+        request,
+        "articles/section.html",
+        {"section": section, "current_section": section.slug, "page": _page(request, stories)},
+    )
+
+
+@require_safe
+def author(request, slug):
+    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+    stories = Article.objects.published().for_listing().filter(bylines__author=author)
+    return render(
+        request,
+        "articles/author.html",
+        {"author": author, "page": _page(request, stories.newest_first())},
+    )
+
+
+@require_safe
+def tag(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    stories = Article.objects.published().for_listing().filter(tagged_articles__tag=tag)
+    return render(
+        request, "articles/tag.html", {"tag": tag, "page": _page(request, stories.newest_first())}
+    )
+
+
+@require_safe
+def article(request, section, year, month, day, slug):
+    story = _find_article(slug)
+    if story.is_gone():
+        return render(request, "articles/gone.html", {"article": story}, status=410)
+    if not story.is_published():
+        raise Http404("No such article.")
+    if unquote(story.get_absolute_url()) != request.path:
+        return redirect(story, permanent=True)
+    tags = list(story.tags.all())
+    related = Article.objects.published().select_related("section").related_to(
+        story, [t.pk for t in tags]
+    )
+    return render(
+        request,
+        "articles/article.html",
+        {"article": story, "tags": tags, "related": related},
+    )
+
+
+def _find_article(slug: str) -> Article:
+    """The article under this slug now, else the one that carried it before (for a 301)."""
+    articles = Article.objects.for_listing().prefetch_related("tags", "corrections")
+    story = articles.filter(slug=slug).first()
+    if story is None:
+        old = ArticleSlug.objects.filter(slug=slug).first()
+        story = articles.filter(pk=old.article_id).first() if old else None
+    if story is None:
+        raise Http404("No such article.")
+    return story
+
+
+@require_safe
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request):
+    # No request context: the database may be what failed.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,161 @@
+"""The reader site: what each page shows, canonical URLs, and what it never shows."""
+
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article, make_author, make_correction, make_section
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN_STATES = [
+    {"state": Article.State.DRAFT, "published_at": None},
+    {"state": Article.State.REVIEW, "published_at": None},
+    {"state": Article.State.SCHEDULED, "published_at": timezone.now() + timedelta(hours=1)},
+    {"state": Article.State.WITHDRAWN, "published_at": timezone.now() - timedelta(days=1)},
+]
+
+
+class _Headings(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.counts: dict[str, int] = {}
+
+    def handle_starttag(self, tag, attrs):
+        self.counts[tag] = self.counts.get(tag, 0) + 1
+
+
+def count_tags(html: str) -> dict[str, int]:
+    parser = _Headings()
+    parser.feed(html)
+    return parser.counts
+
+
+def test_article_page_shows_the_story_with_linked_bylines_tags_and_corrections(client):
+    first, second = make_author(name="Ada Reporter"), make_author(name="Bo Writer")
+    story = make_article(headline="Harbour bridge reopens", authors=[first, second], tags=["Transport"])
+    make_correction(story, text="The bridge is 2 km long, not 3 km.")
+
+    response = client.get(story.get_absolute_url())
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert count_tags(html)["h1"] == 1
+    assert "<h1 class=\"story__headline\">Harbour bridge reopens</h1>" in html
+    assert html.index("Ada Reporter") < html.index("Bo Writer")
+    assert f'href="{first.get_absolute_url()}"' in html
+    assert '<time datetime="' in html
+    assert "min read" in html
+    assert 'href="/tags/transport/"' in html
+    assert "The bridge is 2 km long, not 3 km." in html
+
+
+@pytest.mark.parametrize("fields", HIDDEN_STATES, ids=lambda f: f["state"])
+def test_unpublished_story_is_absent_from_every_public_page(client, fields):
+    author = make_author()
+    section = make_section(name="City", slug="city")
+    visible = make_article(headline="A visible story", section=section, authors=[author], tags=["Leak"])
+    hidden = make_article(
+        headline="SECRET hidden story", section=section, authors=[author], tags=["Leak"],
+        published=False, **fields,
+    )  # fmt: skip
+
+    pages = ["/", "/city/", author.get_absolute_url(), "/tags/leak/", visible.get_absolute_url()]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "SECRET" not in response.content.decode(), url
+    if hidden.published_at:
+        assert client.get(hidden.get_absolute_url()).status_code in {404, 410}
+
+
+def test_scheduled_story_is_public_once_its_time_has_passed_without_any_command(client):
+    story = make_article(
+        headline="Due now", published=False, state=Article.State.SCHEDULED,
+        published_at=timezone.now() - timedelta(seconds=1),
+    )  # fmt: skip
+    assert client.get(story.get_absolute_url()).status_code == 200
+    assert "Due now" in client.get(story.section.get_absolute_url()).content.decode()
+
+
+def test_withdrawn_story_answers_410_gone(client):
+    story = make_article(headline="Pulled story")
+    url = story.get_absolute_url()
+    Article.objects.filter(pk=story.pk).update(state=Article.State.WITHDRAWN)
+    response = client.get(url)
+    assert response.status_code == 410
+    assert "withdrawn" in response.content.decode()
+
+
+def test_wrong_date_or_section_redirects_permanently_to_the_canonical_url(client):
+    story = make_article(slug="budget-vote")
+    other = make_section(slug="elsewhere")
+    canonical = story.get_absolute_url()
+    for wrong in ["/elsewhere/2001/01/01/budget-vote/", canonical.replace(story.section.slug, other.slug)]:
+        response = client.get(wrong)
+        assert response.status_code == 301
+        assert response["Location"] == canonical
+
+
+def test_old_slug_redirects_to_the_new_one(client):
+    story = make_article(slug="first-draft-headline")
+    old_url = story.get_absolute_url()
+    story.slug = "final-headline"
+    story.save()
+    response = client.get(old_url)
+    assert response.status_code == 301
+    assert response["Location"] == story.get_absolute_url()
+    assert story.get_absolute_url().endswith("/final-headline/")
+
+
+def test_article_url_date_is_the_first_publication_day_in_the_site_time_zone(client, settings):
+    settings.TIME_ZONE = "Pacific/Auckland"
+    timezone.deactivate()
+    when = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)  # 2 March in Auckland
+    story = make_article(slug="late-news", published_at=when)
+    assert "/2026/03/02/late-news/" in story.get_absolute_url()
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_section_front_is_newest_first_and_paginated(client):
+    section = make_section(slug="sport")
+    for i in range(25):
+        make_article(headline=f"Match report {i:02d}", section=section,
+                     published_at=timezone.now() - timedelta(hours=i))  # fmt: skip
+    first = client.get("/sport/").content.decode()
+    second = client.get("/sport/?page=2").content.decode()
+    assert first.index("Match report 00") < first.index("Match report 01")
+    assert "Match report 24" in second and "Match report 24" not in first
+    assert 'rel="next"' in first
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999999999999999", "1.0e309", "' OR 1=1"])
+def test_hostile_page_numbers_get_a_normal_page(client, page):
+    make_article(section=make_section(slug="news"))
+    assert client.get("/news/", {"page": page}).status_code == 200
+
+
+def test_unknown_paths_get_a_styled_404(client):
+    response = client.get("/no-such-section/")
+    assert response.status_code == 404
+    assert "couldn’t find that page" in response.content.decode()
+    assert client.get("/news/2026/01/01/no-such-story/").status_code == 404
+    assert client.get("/authors/nobody/").status_code == 404
+    assert client.get("/tags/nothing/").status_code == 404
+
+
+def test_homepage_leads_with_the_highest_priority_story(client):
+    make_article(headline="Ordinary story")
+    make_article(headline="The big one", homepage_priority=10, published_at=timezone.now() - timedelta(days=1))
+    html = client.get("/").content.decode()
+    assert "card--lead" in html
+    assert html.index("The big one") < html.index("Ordinary story")
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
