@@ -257,7 +257,9 @@ class Article(models.Model):
     homepage_priority = models.PositiveSmallIntegerField(
         default=0, help_text="0 keeps the story off the top slots; the highest leads the homepage."
     )
-    import_key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+    import_key = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, editable=False
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -275,12 +277,6 @@ class Article(models.Model):
     def __str__(self):
         return self.headline
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_slug = instance.__dict__.get("slug")
-        return instance
-
     def save(self, *args, **kwargs):
         self.headline = clean_line(self.headline)
         self.slug = self.slug or make_slug(self.headline, fallback="story")
@@ -288,12 +284,6 @@ class Article(models.Model):
         self.word_count = len(strip_tags(self.body).split())
         super().save(*args, **kwargs)
         self._remember_old_slug()
-
-    def _remember_old_slug(self):
-        old = getattr(self, "_loaded_slug", None)
-        if old and old != self.slug and self.published_at:
-            ArticleSlug.objects.update_or_create(slug=old, defaults={"article": self})
-        self._loaded_slug = self.slug
 
     def get_absolute_url(self):
         day = timezone.localtime(self.published_at or timezone.now())
@@ -307,6 +297,18 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_slug = instance.__dict__.get("slug")
+        return instance
+
+    def _remember_old_slug(self):
+        old = getattr(self, "_loaded_slug", None)
+        if old and old != self.slug and self.published_at:
+            ArticleSlug.objects.update_or_create(slug=old, defaults={"article": self})
+        self._loaded_slug = self.slug
 
     def get_canonical_url(self) -> str:
         """Absolute address search engines should credit: ours, or the syndicated original."""

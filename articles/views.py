@@ -78,8 +78,10 @@ def article(request, section, year, month, day, slug):
     if unquote(story.get_absolute_url()) != request.path:
         return redirect(story, permanent=True)
     tags = list(story.tags.all())
-    related = Article.objects.published().select_related("section").related_to(
-        story, [t.pk for t in tags]
+    related = (
+        Article.objects.published()
+        .select_related("section")
+        .related_to(story, [t.pk for t in tags])
     )
     return render(
         request,

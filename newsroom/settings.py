@@ -19,7 +19,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+    if h.strip()
 ]
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

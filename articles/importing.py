@@ -1,0 +1,453 @@
+"""Reading story files (.txt, .md, and the JSON that export_articles writes) into articles.
+
+Text from files is never trusted as HTML: plain text and Markdown are escaped before they
+become markup, and every body passes the sanitiser in Article.save() whatever its source.
+Each file is imported in its own transaction, so a bad file leaves nothing behind.
+"""
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from markdown_it import MarkdownIt
+
+from . import workflow
+from .models import Article, ArticleAuthor, Author, Section
+from .sanitise import sanitise_html
+from .text import clean_line, make_slug
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json"}
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_HEADLINE_CHARS = Article._meta.get_field("headline").max_length
+SUBHEADING_MAX_WORDS = 10
+
+# Raw HTML in Markdown is shown as text, like everything else a file says.
+_markdown = MarkdownIt("commonmark", {"html": False})
+
+
+class StoryFileError(Exception):
+    """A file that cannot be imported; the message says why, for the person running the import."""
+
+
+@dataclass
+class Story:
+    headline: str
+    body: str
+    standfirst: str = ""
+    slug: str = ""
+    section: str = ""
+    section_name: str = ""
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    state: str = ""
+    homepage_priority: int | None = None
+
+
+@dataclass
+class ImportOptions:
+    section: str = ""
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    publish: bool = False
+    published_at: datetime | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class Outcome:
+    action: str  # "created", "updated" or "unchanged"
+    article: Article
+    created_sections: list[str] = field(default_factory=list)
+    created_authors: list[str] = field(default_factory=list)
+
+
+# --- Finding and reading files --------------------------------------------------------------
+
+
+def find_story_files(paths: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Expand folders; return the files to import and the (path, reason) of those refused."""
+    files, refused = [], []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.suffix.lower() not in SUPPORTED_SUFFIXES or child.is_dir():
+                    continue
+                if child.is_symlink():
+                    refused.append((str(child), "is a symbolic link; import the file it points to"))
+                else:
+                    files.append(child)
+        elif not path.exists():
+            refused.append((name, "no such file or folder"))
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            refused.append((name, "not a .txt, .md or .json file"))
+        else:
+            files.append(path)
+    return files, refused
+
+
+def read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // 2**20
+            raise StoryFileError(f"file is too large ({size / 2**20:.1f} MB; limit {limit} MB)")
+        data = path.read_bytes()
+    except OSError as error:
+        raise StoryFileError(f"cannot be read ({error.strerror})") from None
+    return decode(data)
+
+
+def decode(data: bytes) -> str:
+    if not data.strip():
+        raise StoryFileError("file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+        if b"\x00" in data:
+            raise StoryFileError("looks like a binary file (it contains NUL bytes), not text")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise StoryFileError(
+            f"is not UTF-8 text (undecodable bytes at position {error.start})"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_file(path: Path) -> list[Story]:
+    text = read_text(path)
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        return [parse_plain_text(text)]
+    if suffix == ".json":
+        return parse_export_json(text)
+    return [parse_markdown(text)]
+
+
+# --- The formats ---------------------------------------------------------------------------
+
+
+def _blocks(text: str) -> list[list[str]]:
+    blocks, current = [], []
+    for line in text.split("\n"):
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def is_subheading(block: list[str]) -> bool:
+    """A single short line that does not end a sentence with a full stop."""
+    return (
+        len(block) == 1
+        and len(block[0].split()) <= SUBHEADING_MAX_WORDS
+        and not block[0].endswith((".", "…"))
+    )
+
+
+def parse_plain_text(text: str) -> Story:
+    blocks = _blocks(text)
+    if not blocks:
+        raise StoryFileError("file has no text")
+    headline, *rest = blocks
+    if len(headline) > 1:
+        raise StoryFileError("no headline: the first block must be a single line")
+    body = []
+    for block in rest:
+        words = html.escape(" ".join(block), quote=False)
+        body.append(f"<h2>{words}</h2>" if is_subheading(block) else f"<p>{words}</p>")
+    return Story(headline=headline[0], body="\n".join(body))
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    if not text.startswith("---\n"):
+        return {}, text
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        raise StoryFileError("front matter starts with --- but never ends with a --- line")
+    try:
+        meta = yaml.safe_load(text[4:end]) or {}
+    except yaml.YAMLError as error:
+        raise StoryFileError(f"front matter is not valid YAML ({error.problem})") from None
+    if not isinstance(meta, dict):
+        raise StoryFileError("front matter must be a set of `key: value` lines")
+    return meta, text[end + 5 :]
+
+
+def render_markdown(text: str) -> str:
+    tokens = _markdown.parse(text)
+    for token in tokens:
+        if token.tag == "h1":  # the headline is the page's only h1
+            token.tag = "h2"
+    return _markdown.renderer.render(tokens, _markdown.options, {})
+
+
+def parse_markdown(text: str) -> Story:
+    meta, body = split_front_matter(text)
+    headline = _text(meta, "headline") or _text(meta, "title")
+    if not headline:
+        lines = body.lstrip("\n").split("\n", 1)
+        if lines[0].startswith("# "):
+            headline, body = lines[0][2:], lines[1] if len(lines) > 1 else ""
+    if not headline:
+        raise StoryFileError("no headline: add `headline:` to the front matter or a `# ` line")
+    is_html = str(meta.get("body_format", "markdown")).lower() == "html"
+    return _story_from_mapping(meta, headline, body if is_html else render_markdown(body))
+
+
+def parse_export_json(text: str) -> list[Story]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StoryFileError(f"is not valid JSON ({error.msg} at line {error.lineno})") from None
+    items = data.get("articles") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise StoryFileError('JSON must be {"articles": [...]}, as export_articles writes it')
+    stories = []
+    for number, item in enumerate(items, start=1):
+        headline = _text(item, "headline")
+        if not headline:
+            raise StoryFileError(f"article {number} has no headline")
+        stories.append(_story_from_mapping(item, headline, str(item.get("body") or "")))
+    return stories
+
+
+def _story_from_mapping(meta: dict, headline: str, body: str) -> Story:
+    priority = meta.get("homepage_priority")
+    return Story(
+        headline=headline,
+        body=body,
+        standfirst=_text(meta, "standfirst") or _text(meta, "description"),
+        slug=_text(meta, "slug"),
+        section=_text(meta, "section"),
+        section_name=_text(meta, "section_name"),
+        authors=_names(meta.get("authors", meta.get("author"))),
+        tags=_names(meta.get("tags")),
+        published_at=_datetime(meta, "published_at"),
+        updated_at=_datetime(meta, "updated_at"),
+        state=_state(meta),
+        homepage_priority=priority if isinstance(priority, int) and priority >= 0 else None,
+    )
+
+
+def _text(meta: dict, key: str) -> str:
+    value = meta.get(key)
+    return str(value).strip() if isinstance(value, str | int | float) else ""
+
+
+def _names(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    names = [item.get("name", "") if isinstance(item, dict) else item for item in value]
+    return [str(name).strip() for name in names if str(name).strip()]
+
+
+def _datetime(meta: dict, key: str) -> datetime | None:
+    value = meta.get(key)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, datetime):
+        value = parse_iso_datetime(str(value), f"`{key}`")
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def parse_iso_datetime(value: str, what: str) -> datetime:
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise StoryFileError(f"{what} is not an ISO 8601 date and time: {value!r}")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def _state(meta: dict) -> str:
+    state = _text(meta, "state").lower()
+    if state and state not in Article.State.values:
+        raise StoryFileError(
+            f"unknown state {state!r}; expected one of {', '.join(Article.State.values)}"
+        )
+    return state
+
+
+# --- Saving --------------------------------------------------------------------------------
+
+
+def import_file(path: Path, options: ImportOptions) -> list[Outcome]:
+    """Import every story in one file, in one transaction: all of them or none."""
+    stories = parse_file(path)
+    with transaction.atomic():
+        outcomes = [import_story(story, options) for story in stories]
+        if options.dry_run:
+            transaction.set_rollback(True)
+    return outcomes
+
+
+def import_story(story: Story, options: ImportOptions) -> Outcome:
+    """Create or update the article for this story (call inside a transaction)."""
+    _check(story)
+    outcome = Outcome(action="unchanged", article=None)  # type: ignore[arg-type]
+    section = _section(options.section or story.section, story.section_name, outcome)
+    authors = [_author(name, outcome) for name in (options.authors or story.authors)]
+    key = story.slug or make_slug(story.headline, fallback="story")
+    article = Article.objects.filter(import_key=key).first()
+    created = article is None
+    if created:
+        article = _new_article(story, key, section)
+        changed = True
+    else:
+        changed = _update_article(article, story, section)
+    changed |= _set_bylines(article, authors)
+    changed |= _set_tags(article, list(dict.fromkeys(story.tags + options.tags)))
+    if options.publish:
+        changed |= _publish(article, options.published_at)
+    outcome.article = article
+    outcome.action = "created" if created else "updated" if changed else "unchanged"
+    return outcome
+
+
+def _check(story: Story) -> None:
+    if len(story.headline) > MAX_HEADLINE_CHARS:
+        raise StoryFileError(f"headline is longer than {MAX_HEADLINE_CHARS} characters")
+    if not clean_line(story.headline):
+        raise StoryFileError("no headline: the headline has no visible characters")
+    try:
+        sanitise_html(story.body)
+    except ValidationError as error:
+        raise StoryFileError(error.messages[0]) from None
+
+
+def _section(value: str, name: str, outcome: Outcome) -> Section:
+    if not value:
+        raise StoryFileError("no section: pass --section or set `section` in the front matter")
+    found = (
+        Section.objects.filter(slug=value).first()
+        or Section.objects.filter(name__iexact=value).first()
+    )
+    if found:
+        return found
+    section = Section(name=clean_line(name or value))
+    section.slug = make_slug(value, fallback="section")
+    _validate(section, "section")
+    section.save()
+    outcome.created_sections.append(section.name)
+    return section
+
+
+def _author(value: str, outcome: Outcome) -> Author:
+    found = (
+        Author.objects.filter(slug=value).first()
+        or Author.objects.filter(name__iexact=clean_line(value)).first()
+    )
+    if found:
+        return found
+    author = Author(name=clean_line(value))
+    _validate(author, "author")
+    author.save()
+    outcome.created_authors.append(author.name)
+    return author
+
+
+def _validate(obj, what: str) -> None:
+    try:
+        obj.full_clean(exclude=["slug"] if not obj.slug else None)
+    except ValidationError as error:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        raise StoryFileError(f"cannot create {what} {str(obj)!r}: {problems}") from None
+
+
+def _unique_slug(wanted: str) -> str:
+    slug, n = wanted, 2
+    while Article.objects.filter(slug=slug).exists():
+        slug, n = f"{wanted[:110]}-{n}", n + 1
+    return slug
+
+
+def _new_article(story: Story, key: str, section: Section) -> Article:
+    article = Article(
+        import_key=key,
+        slug=_unique_slug(key),
+        headline=story.headline,
+        standfirst=story.standfirst,
+        body=story.body,
+        section=section,
+        updated_at=story.updated_at,
+        homepage_priority=story.homepage_priority or 0,
+    )
+    if story.state and story.state != Article.State.DRAFT:
+        # A file from export_articles carries its state; loading it restores, not transitions.
+        if story.published_at is None:
+            raise StoryFileError(f"state {story.state!r} needs `published_at`")
+        article.state, article.published_at = story.state, story.published_at
+    article.save()
+    return article
+
+
+def _update_article(article: Article, story: Story, section: Section) -> bool:
+    wanted = {
+        "headline": clean_line(story.headline),
+        "standfirst": story.standfirst,
+        "body": sanitise_html(story.body),
+        "section": section,
+    }
+    if story.homepage_priority is not None:
+        wanted["homepage_priority"] = story.homepage_priority
+    changed = [name for name, value in wanted.items() if getattr(article, name) != value]
+    for name in changed:
+        setattr(article, name, wanted[name])
+    if changed:
+        article.version += 1
+        article.save()
+    return bool(changed)
+
+
+def _set_bylines(article: Article, authors: list[Author]) -> bool:
+    authors = list(dict.fromkeys(authors))
+    current = [b.author for b in article.bylines.select_related("author")]
+    if current == authors:
+        return False
+    article.bylines.all().delete()
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=article, author=author, position=position)
+        for position, author in enumerate(authors)
+    )
+    return True
+
+
+def _set_tags(article: Article, names: list[str]) -> bool:
+    before = set(article.tags.values_list("pk", flat=True))
+    article.tags.set(names)
+    return before != set(article.tags.values_list("pk", flat=True))
+
+
+def _publish(article: Article, at: datetime | None) -> bool:
+    """Publish now, backdate, or schedule for a future time; no change if already public."""
+    if article.state in {Article.State.PUBLISHED, Article.State.SCHEDULED}:
+        return False
+    try:
+        if at is not None and at > timezone.now():
+            workflow.schedule(article, by=None, at=at)
+        else:
+            if at is not None:
+                article.published_at = at
+            workflow.publish(article, by=None)
+    except workflow.TransitionError as error:
+        raise StoryFileError(str(error)) from None
+    return True

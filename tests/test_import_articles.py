@@ -1,0 +1,212 @@
+"""import_articles: the story formats, idempotence, publishing, and refusing bad files whole."""
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from articles.models import Article, Author, Section
+from tests.test_public_site import count_tags
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(settings.BASE_DIR).parent / "shared" / "samples" / "grok-open-source.txt"
+needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason=f"sample story not found at {SAMPLE}")
+
+
+def run_import(*args) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_articles", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def run_failing_import(*args) -> tuple[str, str, str]:
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("import_articles", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue(), str(failure.value)
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        Article.objects.order_by("pk").values_list(
+            "pk", "headline", "slug", "body", "state", "version", "modified_at"
+        )
+    )
+
+
+@needs_sample
+def test_sample_story_becomes_one_article_with_its_structure_and_unicode_intact(client):
+    run_import(SAMPLE, "--section", "Technology", "--publish")
+
+    article = Article.objects.get()
+    html = client.get(article.get_absolute_url()).content.decode()
+    body = html[
+        html.index('<div class="story__body">') : html.index("</div>", html.index("story__body"))
+    ]
+    assert count_tags(html)["h1"] == 1
+    headline = "Elon Musk’s xAI Makes Its ChatGPT Rival AI Chatbot Grok Open-Source"
+    assert f'<h1 class="story__headline">{headline}</h1>' in html
+    assert count_tags(body) == {"div": 1, "h2": 5, "p": 18}
+    assert "<h2>The Road Ahead: Rivalry or Revolution?</h2>" in body
+    assert "Musk’s pivot to open-source" in body
+
+
+@needs_sample
+def test_reimporting_the_same_file_changes_nothing():
+    first_out, _ = run_import(SAMPLE, "--section", "technology", "--author", "Ada Reporter")
+    before = snapshot()
+    out, _ = run_import(SAMPLE, "--section", "technology", "--author", "Ada Reporter")
+    assert snapshot() == before
+    assert "1 created" in first_out
+    assert "0 created, 0 updated, 1 unchanged, 0 failed" in out
+    assert Author.objects.count() == 1 and Section.objects.count() == 1
+
+
+@needs_sample
+def test_imported_story_is_public_only_with_publish(client):
+    run_import(SAMPLE, "--section", "technology")
+    draft = Article.objects.get()
+    assert draft.state == Article.State.DRAFT
+    for url in ["/", "/technology/", draft.get_absolute_url()]:
+        assert "Grok Open-Source" not in client.get(url).content.decode(), url
+
+    run_import(SAMPLE, "--section", "technology", "--publish")
+    assert "Grok Open-Source" in client.get("/technology/").content.decode()
+    assert Article.objects.get().state == Article.State.PUBLISHED
+
+
+def test_publish_with_a_future_time_schedules_the_story(tmp_path):
+    story = tmp_path / "later.txt"
+    story.write_text("Budget to be announced\n\nThe minister will speak at noon.\n")
+    when = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    run_import(story, "--section", "politics", "--publish", "--published-at", when.isoformat())
+    article = Article.objects.get()
+    assert article.state == Article.State.SCHEDULED
+    assert article.published_at == when
+    assert not Article.objects.published().exists()
+
+
+def test_script_in_a_story_is_shown_as_text_not_run(tmp_path, client):
+    story = tmp_path / "xss.txt"
+    story.write_text(
+        "Headline <script>alert(1)</script>\n\nBody <img src=x onerror=alert(2)> here.\n"
+    )
+    run_import(story, "--section", "news", "--publish")
+    html = client.get(Article.objects.get().get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "Headline &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Body &lt;img src=x onerror=alert(2)&gt; here." in html
+
+
+def test_markdown_with_front_matter_sets_every_field(tmp_path):
+    story = tmp_path / "council.md"
+    story.write_text(
+        "---\nheadline: Council approves new library\nstandfirst: A vote of 7 to 2.\n"
+        "section: City\nauthors: [Ada Reporter, Bo Writer]\ntags: [Libraries, politics]\n---\n"
+        "The council voted on **Tuesday**.\n\n# A heading\n\n<script>x()</script>\n"
+    )
+    out, _ = run_import(story, "--tag", "Local")
+    article = Article.objects.get()
+    assert article.headline == "Council approves new library"
+    assert article.standfirst == "A vote of 7 to 2."
+    assert article.section.name == "City"
+    assert article.byline_authors()[0].name == "Ada Reporter"
+    assert sorted(article.tags.names()) == ["Libraries", "Local", "politics"]
+    assert "<strong>Tuesday</strong>" in article.body
+    assert "<h2>A heading</h2>" in article.body
+    assert "&lt;script&gt;x()&lt;/script&gt;" in article.body
+    assert "New sections: City." in out and "New authors: Ada Reporter, Bo Writer." in out
+
+
+def test_tags_differing_only_in_case_or_unicode_form_are_one_tag(tmp_path):
+    story = tmp_path / "cafe.md"
+    story.write_text(
+        "---\nheadline: Cafés\nsection: food\n"
+        "tags: [Café, 'Cafe\u0301', CAFÉ, POLITICS, politics]\n---\nText.\n"
+    )
+    run_import(story)
+    assert len(Article.objects.get().tags.all()) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "file is empty"),
+        ("blank.txt", b"\n \n\n", "file is empty"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("latin1.txt", "Caf\xe9 opens\n\nText.".encode("latin-1"), "not UTF-8"),
+        ("front.md", b"---\nheadline: [unclosed\n---\nBody\n", "not valid YAML"),
+        ("nohead.md", b"Just a paragraph with no headline.\n", "no headline"),
+        ("reserved.txt", b"Headline\n\nBody.\n", None),
+    ],
+)
+def test_a_bad_file_is_named_with_its_reason_and_nothing_is_saved(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    section = "search" if name == "reserved.txt" else "news"
+    _, err, message = run_failing_import(path, "--section", section)
+    assert f"FAILED {path}:" in err
+    assert (reason or "used by the site itself") in err
+    assert "1 file(s) failed" in message
+    assert not Article.objects.exists() and not Section.objects.exists()
+
+
+def test_a_folder_mixing_good_and_bad_files_imports_the_good_ones(tmp_path):
+    (tmp_path / "good-one.txt").write_text("First good story\n\nIt has a paragraph.\n")
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "good-two.md").write_text("# Second good story\n\nText.\n")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "photo.txt").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    (tmp_path / "notes.docx").write_bytes(b"ignored: not a story format")
+
+    out, err, _ = run_failing_import(tmp_path, "--section", "news")
+
+    assert sorted(Article.objects.values_list("headline", flat=True)) == [
+        "First good story", "Second good story",
+    ]  # fmt: skip
+    assert "empty.txt: file is empty" in err and "photo.txt:" in err
+    assert "2 created, 0 updated, 0 unchanged, 2 failed" in out
+
+
+def test_a_missing_path_is_reported_and_exits_non_zero(tmp_path):
+    (tmp_path / "real.txt").write_text("Real story\n\nText.\n")
+    _, err, _ = run_failing_import(
+        tmp_path / "real.txt", tmp_path / "missing.txt", "--section", "news"
+    )
+    assert f"{tmp_path / 'missing.txt'}: no such file or folder" in err
+    assert Article.objects.count() == 1
+
+
+def test_dry_run_checks_everything_and_saves_nothing(tmp_path):
+    (tmp_path / "story.txt").write_text("A story\n\nText.\n")
+    out, _ = run_import(tmp_path, "--section", "news", "--author", "New Person", "--dry-run")
+    assert "Dry run, nothing saved: 1 created" in out
+    assert not Article.objects.exists() and not Author.objects.exists()
+
+
+def test_an_oversized_or_deeply_nested_body_is_refused(tmp_path):
+    (tmp_path / "deep.md").write_text(
+        "---\nheadline: Deep\nbody_format: html\n---\n" + "<blockquote>" * 5000
+    )
+    (tmp_path / "huge.txt").write_text("Huge\n\n" + "word " * 600_000)
+    _, err, _ = run_failing_import(tmp_path, "--section", "news")
+    assert "deep.md: The body nests elements more than" in err
+    assert "huge.txt: file is too large (2.9 MB; limit 2 MB)" in err
+    assert not Article.objects.exists()
+
+
+def test_bad_published_at_is_a_clear_command_error(tmp_path):
+    (tmp_path / "s.txt").write_text("S\n\nT.\n")
+    _, _, message = run_failing_import(
+        tmp_path, "--section", "n", "--publish", "--published-at", "tomorrow"
+    )
+    assert "--published-at is not an ISO 8601 date and time" in message
+    _, _, message = run_failing_import(
+        tmp_path, "--section", "n", "--published-at", "2026-01-01T00:00"
+    )
+    assert "only applies together with --publish" in message
