@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,10 +30,10 @@ SITE_NAME = os.environ.get("SITE_NAME", "The Newsroom")
 SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en")
 # -------------------------------------------------------------------------------------------
 
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+# With debug off and no SECRET_KEY, the web server refuses to start (newsroom/wsgi.py) and
+# Django refuses anything that signs; commands that sign nothing (migrate, check) still run.
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -117,8 +116,9 @@ STORAGES = {
 }
 
 # Production hardening; everything here is relaxed only by DJANGO_DEBUG.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG and SITE_URL.startswith("https://")
-SECURE_SSL_REDIRECT = False  # TLS ends at the load balancer, which redirects.
+HTTPS = not DEBUG and SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
