@@ -13,7 +13,7 @@ from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import ItemBase, TagBase
 
 from .sanitise import sanitise_html
-from .text import clean_line, make_slug
+from .text import clean_line, drop_invalid_code_points, make_slug
 
 # Paths the site itself answers; a section slug equal to one would hide it (or be hidden).
 RESERVED_SLUGS = frozenset(
@@ -51,6 +51,8 @@ class Section(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.name = clean_line(self.name)
+        self.description = drop_invalid_code_points(self.description)
         self.slug = self.slug or make_slug(self.name, fallback="section")
         super().save(*args, **kwargs)
 
@@ -102,6 +104,8 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs):
         self.name = clean_line(self.name)
+        self.job_title = clean_line(self.job_title)
+        self.bio = drop_invalid_code_points(self.bio)
         self.slug = self.slug or make_slug(self.name, fallback="author")
         super().save(*args, **kwargs)
 
@@ -279,6 +283,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.headline = clean_line(self.headline)
+        self.standfirst = drop_invalid_code_points(self.standfirst)
         self.slug = self.slug or make_slug(self.headline, fallback="story")
         self.body = sanitise_html(self.body)
         self.word_count = len(strip_tags(self.body).split())

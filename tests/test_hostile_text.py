@@ -1,0 +1,130 @@
+"""Hostile text from /work/shared/corpus: slugs stay visible and non-empty, pages stay escaped."""
+
+import re
+from html.parser import HTMLParser
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import RequestFactory
+
+from articles.models import Author, Section, Tag
+from articles.text import make_slug
+from articles.views import server_error
+from tests.factories import make_article, make_author, make_section
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = Path(settings.BASE_DIR).parent / "shared" / "corpus"
+needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason=f"corpus not found at {CORPUS}")
+
+
+def corpus(name: str) -> list[str]:
+    if not CORPUS.exists():
+        return []
+    lines = (CORPUS / name).read_text(encoding="utf-8").splitlines()
+    return [_unescape(line) for line in lines if line and not line.startswith("#")]
+
+
+def _unescape(line: str) -> str:
+    """Entries write invisible characters as escapes (\\u200B, \\t); lone surrogates stay lone."""
+    escapes = {"t": "\t", "n": "\n", "r": "\r"}
+    return re.sub(
+        r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[tnr])",
+        lambda m: escapes.get(m[1]) or chr(int(m[1][1:], 16)),
+        line,
+    )
+
+
+def is_visible_slug(slug: str) -> bool:
+    return (
+        bool(slug)
+        and all(unicodedata.category(ch)[0] in "LN" or ch in "-_" for ch in slug)
+        and "\u3164" not in slug
+    )
+
+
+@needs_corpus
+@pytest.mark.parametrize("text", corpus("unicode_strings.txt"))
+def test_every_name_gets_a_visible_non_empty_slug(text):
+    assert is_visible_slug(make_slug(text))
+    section = Section.objects.create(name=f"S {text}")
+    author = make_author(name=f"A {text}")
+    article = make_article(
+        headline=f"H {text}", section=section, authors=[author], tags=[text, "x"]
+    )
+    for slug in [section.slug, author.slug, article.slug, *article.tags.slugs()]:
+        assert is_visible_slug(slug), repr(slug)
+
+
+def test_tags_differing_in_case_or_normal_form_are_one_tag():
+    make_article(tags=["Politics", "politics", "POLITICS"])
+    make_article(tags=["Café", "Cafe\u0301", "CAFÉ"])
+    assert Tag.objects.count() == 2
+    assert Tag.objects.get(slug="café").name == "Café"
+
+
+@needs_corpus
+@pytest.mark.parametrize("vector", corpus("xss_vectors.txt"))
+def test_hostile_text_in_every_field_is_escaped_on_every_page(client, vector):
+    section = make_section(name=f"Section {vector}", description=vector)
+    author = make_author(name=f"Author {vector}", bio=vector, job_title=vector)
+    story = make_article(
+        headline=vector, standfirst=vector, section=section, authors=[author], tags=[vector]
+    )
+    tag = story.tags.get()
+    for url in ["/", section.get_absolute_url(), author.get_absolute_url(),
+                tag.get_absolute_url(), story.get_absolute_url()]:  # fmt: skip
+        html = client.get(url).content.decode()
+        if "<" in vector:
+            assert vector not in html, url
+        assert not active_markup(html), url
+
+
+class _ActiveMarkup(HTMLParser):
+    """Collects what a browser would run: scripts, event handlers, script URLs."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "iframe", "object", "embed", "svg", "math", "base", "form"}:
+            self.found.append(tag)
+        for name, value in attrs:
+            url = name in {"href", "src", "action", "formaction", "data", "xlink:href"}
+            if name.startswith("on") or (url and "script:" in (value or "").lower()):
+                self.found.append(f"{tag} {name}={value}")
+
+
+def active_markup(html: str) -> list[str]:
+    parser = _ActiveMarkup()
+    parser.feed(html)
+    return parser.found
+
+
+def test_a_server_error_gets_a_styled_page_without_touching_the_database(
+    django_assert_num_queries,
+):
+    with django_assert_num_queries(0):
+        response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_the_web_server_refuses_to_start_without_a_secret_key():
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "newsroom.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import newsroom.wsgi"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_authors_and_sections_never_share_an_empty_slug():
+    first, second = Author.objects.create(name="!!!"), Author.objects.create(name="???")
+    assert first.slug and second.slug and first.slug != second.slug
