@@ -1,10 +1,10 @@
 """Hostile text from /work/shared/corpus: slugs stay visible and non-empty, pages stay escaped."""
 
 import re
-from html.parser import HTMLParser
 import subprocess
 import sys
 import unicodedata
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
