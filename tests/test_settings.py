@@ -1,0 +1,71 @@
+"""Settings come from the environment as the contract's configuration table says."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION = {
+    "SECRET_KEY": "a-production-secret-" + "x" * 50,
+    "SITE_URL": "https://news.example.com",
+    "ALLOWED_HOSTS": "news.example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+CONFIGURATION = {
+    "DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL",
+    "TIME_ZONE", "MEDIA_ROOT", "MEDIA_URL",
+}  # fmt: skip
+
+
+def manage(*args, **env) -> subprocess.CompletedProcess:
+    clean_env = {k: v for k, v in os.environ.items() if k not in CONFIGURATION}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**clean_env, "DJANGO_SETTINGS_MODULE": "newsroom.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_deploy_checks_pass_with_production_variables():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_settings_are_read_from_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.TIME_ZONE, s.SITE_URL, s.ALLOWED_HOSTS, s.CACHES['default']['BACKEND'], "
+        "s.DATABASES['default']['ENGINE'], s.MEDIA_ROOT)"
+    )
+    result = manage(
+        "shell", "--verbosity", "0", "-c", code,
+        DJANGO_DEBUG="1", TIME_ZONE="Europe/Oslo", SITE_URL="https://n.example/",
+        ALLOWED_HOSTS="a.example, b.example", REDIS_URL="redis://127.0.0.1:6379/3",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/x", MEDIA_ROOT="/srv/media",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True", "Europe/Oslo", "https://n.example", "['a.example',", "'b.example']",
+        "django.core.cache.backends.redis.RedisCache", "django.db.backends.postgresql",
+        "/srv/media",
+    ]  # fmt: skip
+
+
+def test_defaults_are_safe_sqlite_and_local_memory():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])"
+    )
+    result = manage("shell", "--verbosity", "0", "-c", code, SECRET_KEY="k")
+    assert result.stdout.split() == [
+        "False",
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
