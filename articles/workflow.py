@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Article, WorkflowEvent
+from .models import Article, Section, WorkflowEvent
 
 State = Article.State
 PUBLISH_PERMISSION = "articles.publish_article"
@@ -41,14 +42,22 @@ TRANSITIONS = {
         Transition(
             "send_back", "Send back", frozenset({State.REVIEW}), State.DRAFT, needs_comment=True
         ),
-        Transition("publish", "Publish now", frozenset({State.DRAFT, State.REVIEW}), State.PUBLISHED),
         Transition(
-            "schedule", "Schedule", frozenset({State.DRAFT, State.REVIEW}), State.SCHEDULED,
+            "publish", "Publish now", frozenset({State.DRAFT, State.REVIEW}), State.PUBLISHED
+        ),
+        Transition(
+            "schedule",
+            "Schedule",
+            frozenset({State.DRAFT, State.REVIEW}),
+            State.SCHEDULED,
             needs_time=True,
         ),  # fmt: skip
         Transition("unschedule", "Unschedule", frozenset({State.SCHEDULED}), State.DRAFT),
         Transition(
-            "withdraw", "Withdraw", frozenset({State.PUBLISHED}), State.WITHDRAWN,
+            "withdraw",
+            "Withdraw",
+            frozenset({State.PUBLISHED}),
+            State.WITHDRAWN,
             needs_comment=True,
         ),  # fmt: skip
         Transition("republish", "Republish", frozenset({State.WITHDRAWN}), State.PUBLISHED),
@@ -96,8 +105,10 @@ def may_take(user, article: Article, transition: Transition) -> bool:
         return False
     if is_editor(user):
         return covers(user, article)
-    return not transition.editors_only and user.has_perm("articles.change_article") and is_own(
-        user, article
+    return (
+        not transition.editors_only
+        and user.has_perm("articles.change_article")
+        and is_own(user, article)
     )
 
 
@@ -111,9 +122,7 @@ def current_state(article: Article) -> str:
 def allowed_actions(article: Article, user) -> list[Transition]:
     """The transitions this user may take on this article right now."""
     state = current_state(article)
-    return [
-        t for t in TRANSITIONS.values() if state in t.sources and may_take(user, article, t)
-    ]
+    return [t for t in TRANSITIONS.values() if state in t.sources and may_take(user, article, t)]
 
 
 # --- The transitions --------------------------------------------------------------------------
@@ -211,3 +220,23 @@ def _move(article: Article, target: str, *, by, comment: str = "", now=None, **f
     for name, value in fields.items():
         setattr(article, name, value)
     return True
+
+
+# --- Which articles a user works on (the admin's lists use these) -----------------------------
+
+
+def own_articles(user):
+    bylined = Article.objects.filter(bylines__author__user=user).values("pk")
+    return Article.objects.filter(Q(created_by=user) | Q(pk__in=bylined))
+
+
+def covered_articles(user):
+    """Articles in sections the editor's desks cover; every article for an editor on no desk."""
+    if user.is_superuser or not user.desks.exists():
+        return Article.objects.all()
+    return Article.objects.filter(section__in=Section.objects.filter(desks__editors=user))
+
+
+def visible_articles(user):
+    """Editors see every article; writers only their own."""
+    return Article.objects.all() if is_editor(user) else own_articles(user)
