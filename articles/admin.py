@@ -209,7 +209,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.version = (form.cleaned_data.get("loaded_version") or obj.version) + 1
+            revisions.keep_base(obj.pk, obj.version)
+            obj.version += 1
         else:
             obj.created_by = request.user
         if form.cleaned_data.get("substantive_update") and obj.state == Article.State.PUBLISHED:

@@ -41,6 +41,12 @@ class ArticleForm(forms.ModelForm):
         help_text="Headings, bold and italic, links, lists and quotes. "
         "Anything else (scripts, styles, embeds) is removed when you save.",
     )
+    canonical_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Canonical URL",
+        help_text=Article._meta.get_field("canonical_url").help_text,
+    )
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     substantive_update = forms.BooleanField(
         required=False,

@@ -21,6 +21,18 @@ def record(article: Article, *, by, note: str = "") -> Revision:
     )  # fmt: skip
 
 
+def keep_base(article_pk: int, version: int) -> None:
+    """Snapshot the stored article before its first tracked save (e.g. after an import)."""
+    if Revision.objects.filter(article_id=article_pk, version=version).exists():
+        return
+    stored = Article.objects.get(pk=article_pk)
+    Revision.objects.create(
+        article=stored, version=stored.version, created_at=stored.modified_at,
+        headline=stored.headline, standfirst=stored.standfirst, body=stored.body,
+        note="As it was before it was edited here",
+    )  # fmt: skip
+
+
 def readable_text(body_html: str) -> str:
     """The body as a reader sees its words: one line per block, no markup."""
     return html.unescape(strip_tags(_BLOCK_END.sub(lambda m: m.group(0) + "\n", body_html)))
