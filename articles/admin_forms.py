@@ -1,7 +1,6 @@
 """Forms behind the article admin: the rich-text body, stale-save detection, transitions."""
 
 from django import forms
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorFormField
@@ -120,7 +119,10 @@ class ArticleForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     at = forms.DateTimeField(
-        required=False,
-        label=f"Publish at ({settings.TIME_ZONE})",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Entered and shown in the newsroom's time zone; say which.
+        self.fields["at"].label = f"Publish at ({timezone.get_current_timezone_name()} time)"

@@ -18,11 +18,11 @@ VECTORS = [
     line
     for line in (CORPUS.read_text(encoding="utf-8").splitlines() if CORPUS.exists() else [])
     if line.strip() and not line.startswith("#")
-] or ['<script>alert(1)</script>', '<a href="javascript:alert(1)">x</a>', "<svg onload=alert(1)>"]
+] or ["<script>alert(1)</script>", '<a href="javascript:alert(1)">x</a>', "<svg onload=alert(1)>"]
 SAFE_ATTRIBUTES = {"href", "title", "rel", "target", "start"}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 FORMATTED = (
-    '<h2>What happened</h2><p><strong>Bold</strong> and <em>italic</em> with '
+    "<h2>What happened</h2><p><strong>Bold</strong> and <em>italic</em> with "
     '<a href="https://example.com/report" target="_blank">a link</a>.</p>'
     "<ul><li>one</li><li>two</li></ul><blockquote><p>A quote.</p></blockquote>"
 )

@@ -22,7 +22,9 @@ def test_second_of_two_saves_from_the_same_version_is_refused_and_keeps_both_tex
     assert client.get(_change_url(article)).status_code == 200
     loaded = article_form_data(article)
 
-    first = client.post(_change_url(article), {**loaded, "body": "<p>The council met on Wednesday.</p>"})
+    first = client.post(
+        _change_url(article), {**loaded, "body": "<p>The council met on Wednesday.</p>"}
+    )
     assert first.status_code == 302
 
     client.force_login(second_user)

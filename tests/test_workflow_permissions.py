@@ -52,7 +52,9 @@ def _setup(role: str, state: str):
         State.PUBLISHED: timezone.now() - timedelta(days=1),
         State.WITHDRAWN: timezone.now() - timedelta(days=1),
     }[state]
-    article = make_article(published=False, state=state, published_at=when, section=section, created_by=owner)
+    article = make_article(
+        published=False, state=state, published_at=when, section=section, created_by=owner
+    )
     if role == "owner":
         return owner, article
     if role == "other_writer":
@@ -154,7 +156,9 @@ def test_writers_see_and_change_only_their_own_drafts(client):
     writer = make_staff("Writer")
     mine = make_article(published=False, headline="Mine to write", created_by=writer)
     theirs = make_article(published=False, headline="Someone else's story")
-    submitted = make_article(published=False, state=State.REVIEW, headline="Mine in review", created_by=writer)
+    submitted = make_article(
+        published=False, state=State.REVIEW, headline="Mine in review", created_by=writer
+    )
     client.force_login(writer)
 
     listing = client.get(reverse("admin:articles_article_changelist")).content.decode()
