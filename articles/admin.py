@@ -342,6 +342,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "title": f"Compare versions of “{article.headline}”",
             "older": older,
             "newer": newer,
+            "chosen": [older, newer],
             "rows": revisions.compare(older, newer),
             "can_restore": workflow.may_edit(request.user, article),
         }
