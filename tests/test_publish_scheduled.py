@@ -78,7 +78,7 @@ def test_admin_flags_scheduled_stories_whose_time_passed_unrecorded(admin_client
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_eight_concurrent_runs_publish_two_hundred_stories_exactly_once():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers, so this race cannot happen there")
