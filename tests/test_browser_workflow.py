@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from articles.models import Article
 from tests.factories import make_author, make_section, make_staff
@@ -42,6 +43,9 @@ def browser(monkeypatch):
         )
         yield chromium
         chromium.close()
+        # Connections opened inside Playwright's context are not the test's; close them
+        # so the test database can be dropped.
+        connections.close_all()
 
 
 def _log_in(browser, live_server, username):
