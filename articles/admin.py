@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,8 +21,10 @@ from .models import (
     Image,
     Revision,
     Section,
+    Tag,
     WorkflowEvent,
 )
+from .text import clean_line
 
 
 @admin.register(Section)
@@ -137,6 +140,9 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     actions = ["submit_selected", "publish_selected", "unschedule_selected", "republish_selected"]
     change_form_template = "admin/articles/article/change_form.html"
+
+    class Media:
+        js = ["articles/admin/tag_suggest.js"]
 
     def get_fieldsets(self, request, obj=None):
         story = ["headline", "slug", "standfirst", "body", "section", "tags"]
@@ -259,6 +265,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("tags/suggest/", wrap(self.suggest_tags_view), name="articles_article_tags"),
             path(
                 "<path:object_id>/workflow/<str:name>/",
                 wrap(self.transition_view),
@@ -275,6 +282,22 @@ class ArticleAdmin(admin.ModelAdmin):
                 name="articles_article_restore",
             ),
         ] + super().get_urls()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "tags":
+            field.widget.attrs.update(
+                {"data-suggest-url": reverse("admin:articles_article_tags"), "autocomplete": "off"}
+            )
+        return field
+
+    def suggest_tags_view(self, request):
+        """Existing tag names matching what is typed, for the tags field's suggestions."""
+        if not (self.has_add_permission(request) or self.has_view_or_change_permission(request)):
+            raise PermissionDenied
+        term = clean_line(request.GET.get("term", ""))[:100]
+        names = Tag.objects.filter(name__icontains=term).values_list("name", flat=True)[:10]
+        return JsonResponse({"tags": list(names) if term else []})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, unquote(object_id))
