@@ -70,6 +70,15 @@ class ArticleForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
 
+    def clean_section(self):
+        section = self.cleaned_data["section"]
+        user = self.current_user
+        if user and workflow.is_editor(user) and not workflow.covers_section(user, section):
+            raise forms.ValidationError(
+                "%(section)s is not on your desks.", params={"section": section}
+            )
+        return section
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:

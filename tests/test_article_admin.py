@@ -49,3 +49,20 @@ def test_change_form_has_the_rich_text_editor_and_pickers(client):
     assert '"Heading":{"levels":[2,3,4]}' in html.replace("&quot;", '"')
     assert 'id="id_hero_image"' in html and "admin-autocomplete" in html
     assert 'name="bylines-0-position"' in html
+
+
+def test_an_editor_cannot_move_a_story_to_a_section_off_their_desks(client):
+    from tests.factories import make_desk
+
+    editor = make_staff("Editor")
+    home, away = make_section(name="Home"), make_section(name="Away")
+    make_desk(home, editors=[editor])
+    article = make_article(section=home)
+    client.force_login(editor)
+
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    response = client.post(url, article_form_data(article, section=away.pk))
+
+    assert "Away is not on your desks." in response.content.decode()
+    article.refresh_from_db()
+    assert article.section == home

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from articles.models import Article
-from tests.factories import make_author, make_section, make_staff
+from tests.factories import make_article, make_author, make_section, make_staff
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,12 +84,16 @@ def test_writer_writes_and_submits_editor_publishes_readers_see_the_formatting(
     writer = make_staff("Writer", "wendy", password=PASSWORD)
     make_author(name="Wendy Writer", user=writer)
     make_staff("Editor", "eddie", password=PASSWORD)
+    make_article(tags=["Transport"])
 
     page = _log_in(browser, live_server, "wendy")
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     page.fill("#id_headline", "Council approves new bridge")
     page.select_option("#id_section", label="City")
     _write_body(page)
+    page.locator("#id_tags").press_sequentially("Tran")
+    page.wait_for_selector("datalist#id_tags-suggestions option[value=Transport]", state="attached")
+    page.fill("#id_tags", "Transport")
     page.click("input[name=_continue]")
     page.wait_for_selector("button[value=submit]")
     page.click("button[value=submit]")
