@@ -1,6 +1,5 @@
 """A writer and an editor in a real Chromium: rich text written, submitted, published, read."""
 
-import os
 from pathlib import Path
 
 import pytest
