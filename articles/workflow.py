@@ -139,9 +139,12 @@ def send_back(article: Article, *, by, comment: str) -> Article:
 
 
 def publish(article: Article, *, by, comment: str = "") -> Article:
+    # Keep an earlier first-publication time (it dates the URL); a future one would hide it.
+    now = timezone.now()
+    keep = article.published_at is not None and article.published_at <= now
     return _take(
         article, "publish", by=by, comment=comment,
-        published_at=article.published_at or timezone.now(),
+        published_at=article.published_at if keep else now,
     )  # fmt: skip
 
 

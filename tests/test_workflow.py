@@ -42,6 +42,12 @@ def test_publish_sets_the_publication_time_once_and_republish_keeps_it():
     assert Article.objects.get(pk=article.pk).published_at == first
 
 
+def test_publish_now_is_public_now_even_if_a_future_time_was_set():
+    article = _draft(published_at=timezone.now() + timedelta(days=3))
+    workflow.publish(article, by=make_staff("Editor"))
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
 def test_schedule_needs_a_future_time_and_unschedule_clears_it():
     editor = make_staff("Editor")
     article = _draft()
