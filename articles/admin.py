@@ -1,6 +1,30 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from .models import Article, ArticleAuthor, Author, Correction, Image, Section
+from . import preview, revisions, workflow
+from .admin_forms import ArticleForm, TransitionForm
+from .models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Correction,
+    Desk,
+    Image,
+    Revision,
+    Section,
+    Tag,
+    WorkflowEvent,
+)
+from .text import clean_line
 
 
 @admin.register(Section)
@@ -28,6 +52,9 @@ class BylineInline(admin.TabularInline):
     model = ArticleAuthor
     extra = 1
     autocomplete_fields = ["author"]
+    fields = ["position", "author"]
+    verbose_name = "byline name"
+    verbose_name_plural = "Byline (lowest position first)"
 
 
 class CorrectionInline(admin.StackedInline):
@@ -35,12 +62,330 @@ class CorrectionInline(admin.StackedInline):
     extra = 0
 
 
+class MyWorkFilter(admin.SimpleListFilter):
+    title = "my work"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("drafts", "My drafts"),
+            ("sent_back", "Sent back to me"),
+            ("review", "Awaiting my review"),
+            ("scheduled", "Scheduled"),
+        ]
+
+    def queryset(self, request, queryset):
+        user, choice = request.user, self.value()
+        if choice == "drafts":
+            return queryset.filter(
+                state=Article.State.DRAFT, pk__in=_pks(workflow.own_articles(user))
+            )
+        if choice == "sent_back":
+            last = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-pk")
+            return (
+                queryset.filter(state=Article.State.DRAFT, pk__in=_pks(workflow.own_articles(user)))
+                .annotate(last_from=Subquery(last.values("from_state")[:1]))
+                .filter(last_from=Article.State.REVIEW)
+            )
+        if choice == "review":
+            mine = (
+                workflow.covered_articles(user)
+                if workflow.is_editor(user)
+                else Article.objects.none()
+            )
+            return queryset.filter(state=Article.State.REVIEW, pk__in=_pks(mine))
+        if choice == "scheduled":
+            return queryset.filter(state=Article.State.SCHEDULED)
+        return queryset
+
+
+class DeskFilter(admin.SimpleListFilter):
+    title = "desk"
+    parameter_name = "desk"
+
+    def lookups(self, request, model_admin):
+        return [(str(desk.pk), desk.name) for desk in Desk.objects.all()]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(section__desks=self.value())
+        return queryset
+
+
+def _revision(history, pk: str):
+    return history.filter(pk=pk).first() if pk.isdigit() else None
+
+
+def _pks(queryset):
+    return queryset.values("pk")
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "section", "state", "published_at"]
-    list_filter = ["state", "section"]
-    search_fields = ["headline", "standfirst"]
+    form = ArticleForm
+    list_display = ["headline", "state_label", "section", "byline", "publish_time", "modified_at"]
+    list_filter = [
+        MyWorkFilter,
+        "state",
+        "section",
+        DeskFilter,
+        ("bylines__author", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["headline", "standfirst", "bylines__author__name"]
+    list_select_related = ["section"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["hero_image", "related"]
+    readonly_fields = ["state_label", "publish_time", "updated_at"]
     inlines = [BylineInline, CorrectionInline]
     date_hierarchy = "published_at"
+    actions = ["submit_selected", "publish_selected", "unschedule_selected", "republish_selected"]
+    change_form_template = "admin/articles/article/change_form.html"
+
+    class Media:
+        js = ["articles/admin/tag_suggest.js"]
+
+    def get_fieldsets(self, request, obj=None):
+        story = ["headline", "slug", "standfirst", "body", "section", "tags"]
+        image = ["hero_image", "hero_caption", "related"]
+        fieldsets = [
+            (None, {"fields": story}),
+            ("Picture and related stories", {"fields": image}),
+            (
+                "Search engines",
+                {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]},
+            ),
+            ("State", {"fields": ["state_label", "publish_time", "updated_at", "loaded_version"]}),
+        ]
+        if workflow.is_editor(request.user):
+            publishing = ["homepage_priority", "canonical_url"]
+            if obj is not None and obj.state == Article.State.PUBLISHED:
+                publishing.append("substantive_update")
+            fieldsets.insert(2, ("Publishing", {"fields": publishing}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.current_user = request.user
+        return form
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
+            )
+        )
+        return queryset.filter(pk__in=_pks(workflow.visible_articles(request.user)))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.may_edit(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or workflow.covers(request.user, obj))
+
+    def has_publish_permission(self, request):
+        return workflow.is_editor(request.user)
+
+    # --- list columns ---
+
+    @admin.display(description="state", ordering="state")
+    def state_label(self, obj):
+        if obj.state == Article.State.SCHEDULED and obj.is_published():
+            return format_html(
+                '<strong class="overdue" title="{}">Scheduled: due, not yet recorded</strong>',
+                "Public since its time passed; publish_scheduled has not run since.",
+            )
+        return obj.get_state_display()
+
+    @admin.display(description="byline")
+    def byline(self, obj):
+        return ", ".join(str(b.author) for b in obj.bylines.all())
+
+    @admin.display(description="publish time", ordering="published_at")
+    def publish_time(self, obj):
+        if not obj.published_at:
+            return "—"
+        local = timezone.localtime(obj.published_at)
+        return f"{local:%d %b %Y, %H:%M} {local.tzname()}"
+
+    # --- saving ---
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            revisions.keep_base(obj.pk, obj.version)
+            obj.version += 1
+        else:
+            obj.created_by = request.user
+        if form.cleaned_data.get("substantive_update") and obj.state == Article.State.PUBLISHED:
+            obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        author = getattr(request.user, "author", None)
+        if not change and author and not article.bylines.exists():
+            ArticleAuthor.objects.create(article=article, author=author, position=0)
+        revisions.record(article, by=request.user)
+
+    # --- bulk actions: adapters over the workflow ---
+
+    @admin.action(description="Submit selected for review")
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, workflow.submit)
+
+    @admin.action(description="Publish selected now", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self._bulk(request, queryset, workflow.publish)
+
+    @admin.action(description="Unschedule selected", permissions=["publish"])
+    def unschedule_selected(self, request, queryset):
+        self._bulk(request, queryset, workflow.unschedule)
+
+    @admin.action(description="Republish selected", permissions=["publish"])
+    def republish_selected(self, request, queryset):
+        self._bulk(request, queryset, workflow.republish)
+
+    def _bulk(self, request, queryset, transition):
+        done = 0
+        for article in queryset:
+            try:
+                transition(article, by=request.user)
+                done += 1
+            except workflow.TransitionError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} article(s) done.", messages.SUCCESS)
+
+    # --- workflow buttons, history, revisions, preview ---
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("tags/suggest/", wrap(self.suggest_tags_view), name="articles_article_tags"),
+            path(
+                "<path:object_id>/workflow/<str:name>/",
+                wrap(self.transition_view),
+                name="articles_article_transition",
+            ),
+            path(
+                "<path:object_id>/revisions/compare/",
+                wrap(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                wrap(self.restore_view),
+                name="articles_article_restore",
+            ),
+        ] + super().get_urls()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "tags":
+            field.widget.attrs.update(
+                {"data-suggest-url": reverse("admin:articles_article_tags"), "autocomplete": "off"}
+            )
+        return field
+
+    def suggest_tags_view(self, request):
+        """Existing tag names matching what is typed, for the tags field's suggestions."""
+        if not (self.has_add_permission(request) or self.has_view_or_change_permission(request)):
+            raise PermissionDenied
+        term = clean_line(request.GET.get("term", ""))[:100]
+        names = Tag.objects.filter(name__icontains=term).values_list("name", flat=True)[:10]
+        return JsonResponse({"tags": list(names) if term else []})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        article = self.get_object(request, unquote(object_id))
+        if article is not None:
+            extra_context = {**(extra_context or {}), **self._workflow_context(request, article)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _workflow_context(self, request, article):
+        return {
+            "transitions": workflow.allowed_actions(article, request.user),
+            "transition_form": TransitionForm(),
+            "events": article.events.select_related("actor")[:50],
+            "article_revisions": article.revisions.select_related("created_by")[:50],
+            "preview_url": preview.preview_url(article),
+            "can_restore": workflow.may_edit(request.user, article),
+            "overdue": article.state == Article.State.SCHEDULED and article.is_published(),
+        }
+
+    def _article_or_404(self, request, object_id):
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_or_change_permission(request, article):
+            raise Http404("No such article.")
+        return article
+
+    def transition_view(self, request, object_id, name):
+        return require_POST(self._transition)(request, object_id, name)
+
+    def _transition(self, request, object_id, name):
+        article = self._article_or_404(request, object_id)
+        transition = workflow.TRANSITIONS.get(name)
+        form = TransitionForm(request.POST)
+        if transition is None or not form.is_valid():
+            self.message_user(
+                request, "That action was not understood; nothing changed.", messages.ERROR
+            )
+        else:
+            self._take(request, article, transition, form.cleaned_data)
+        return redirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def _take(self, request, article, transition, data):
+        kwargs = {"by": request.user}
+        if transition.needs_comment or transition.name == "publish":
+            kwargs["comment"] = data["comment"]
+        if transition.needs_time:
+            kwargs["at"] = data["at"]
+        try:
+            getattr(workflow, transition.name)(article, **kwargs)
+        except workflow.TransitionError as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+        else:
+            self.message_user(request, f"{transition.label}: done.", messages.SUCCESS)
+
+    def compare_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        history = article.revisions.select_related("created_by")
+        first, second = (_revision(history, request.GET.get(key, "")) for key in ("a", "b"))
+        if first is None or second is None:
+            self.message_user(request, "Choose two revisions to compare.", messages.WARNING)
+            return redirect(reverse("admin:articles_article_change", args=[article.pk]))
+        older, newer = sorted([first, second], key=lambda r: (r.created_at, r.pk))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "article": article,
+            "title": f"Compare versions of “{article.headline}”",
+            "older": older,
+            "newer": newer,
+            "chosen": [older, newer],
+            "rows": revisions.compare(older, newer),
+            "can_restore": workflow.may_edit(request.user, article),
+        }
+        return TemplateResponse(request, "admin/articles/article/compare.html", context)
+
+    def restore_view(self, request, object_id, revision_id):
+        return require_POST(self._restore)(request, object_id, revision_id)
+
+    def _restore(self, request, object_id, revision_id):
+        article = self._article_or_404(request, object_id)
+        revision = get_object_or_404(Revision, pk=revision_id, article=article)
+        if not workflow.may_edit(request.user, article):
+            self.message_user(request, "You may not change this story.", messages.ERROR)
+        else:
+            revisions.restore(revision, by=request.user)
+            self.message_user(request, f"Restored version {revision.version}.", messages.SUCCESS)
+        return redirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+
+@admin.register(Desk)
+class DeskAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    filter_horizontal = ["sections", "editors"]

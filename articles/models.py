@@ -270,6 +270,7 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["state", "published_at"])]
+        permissions = [("publish_article", "Can publish, schedule, withdraw and send back")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(state__in=["scheduled", "published", "withdrawn"])
@@ -379,3 +380,66 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"Correction of {self.published_at:%Y-%m-%d}"
+
+
+class Desk(models.Model):
+    """A group of sections some editors look after; an editor on no desk covers them all."""
+
+    name = models.CharField(max_length=100, unique=True)
+    sections = models.ManyToManyField(Section, related_name="desks")
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="desks")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkflowEvent(models.Model):
+    """One state change of one article: the audit trail."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    from_state = models.CharField(max_length=10, choices=Article.State.choices)
+    to_state = models.CharField(max_length=10, choices=Article.State.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
+
+    @property
+    def actor_name(self) -> str:
+        return (self.actor.get_full_name() or self.actor.get_username()) if self.actor else "System"
+
+
+class Revision(models.Model):
+    """A snapshot of an article's words, kept at every save so any two can be compared."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    headline = models.CharField(max_length=300)
+    standfirst = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Version {self.version} of “{self.headline}”"
+
+    @property
+    def author_name(self) -> str:
+        user = self.created_by
+        return (user.get_full_name() or user.get_username()) if user else "System"

@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from . import views
+from . import preview, views
 
 
 class UnicodeSlugConverter:
@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("authors/<uslug:slug>/", views.author, name="author"),
     path("tags/<uslug:slug>/", views.tag, name="tag"),
+    path("preview/<str:token>/", preview.preview, name="preview"),
     path("<uslug:slug>/", views.section, name="section"),
     re_path(
         r"^(?P<section>[-\w]+)/(?P<year>\d{4})/(?P<month>\d{2})/(?P<day>\d{2})/(?P<slug>[-\w]+)/$",

@@ -52,3 +52,44 @@ def make_user(username=None, **kwargs):
     username = username or f"user{next(_seq)}"
     kwargs.setdefault("password", "a-long-test-password")
     return get_user_model().objects.create_user(username=username, **kwargs)
+
+
+def make_staff(role: str, username=None, **kwargs):
+    """A staff account in the Writer or Editor group (created by the roles migration)."""
+    from django.contrib.auth.models import Group
+
+    user = make_user(username, is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def make_desk(*sections, editors=(), **kwargs):
+    from articles.models import Desk
+
+    kwargs.setdefault("name", f"Desk {next(_seq)}")
+    desk = Desk.objects.create(**kwargs)
+    desk.sections.set(sections)
+    desk.editors.set(editors)
+    return desk
+
+
+def article_form_data(article, **overrides) -> dict:
+    """What the admin change form posts for this article, as a browser would send it."""
+    data = {
+        "headline": article.headline,
+        "slug": article.slug,
+        "standfirst": article.standfirst,
+        "body": article.body,
+        "section": article.section_id,
+        "tags": ", ".join(t.name for t in article.tags.all()) if article.pk else "",
+        "hero_caption": article.hero_caption,
+        "seo_title": article.seo_title,
+        "seo_description": article.seo_description,
+        "homepage_priority": article.homepage_priority,
+        "canonical_url": article.canonical_url,
+        "loaded_version": article.version,
+    }
+    for prefix in ("bylines", "corrections"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update(overrides)
+    return data

@@ -1,0 +1,60 @@
+"""The Writer and Editor groups and exactly the permissions each needs.
+
+Used by a data migration (with the historical app registry) and by `setup_roles`.
+"""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+
+WRITER = "Writer"
+EDITOR = "Editor"
+
+_WRITER_PERMISSIONS = {
+    ("articles", "add_article"),
+    ("articles", "change_article"),
+    ("articles", "view_article"),
+    ("articles", "add_articleauthor"),
+    ("articles", "change_articleauthor"),
+    ("articles", "delete_articleauthor"),
+    ("articles", "view_articleauthor"),
+    ("articles", "view_section"),
+    ("articles", "view_author"),
+    ("articles", "add_image"),
+    ("articles", "view_image"),
+    ("articles", "view_tag"),
+    ("articles", "view_revision"),
+    ("articles", "view_workflowevent"),
+}
+
+_EDITOR_PERMISSIONS = _WRITER_PERMISSIONS | {
+    ("articles", "publish_article"),
+    ("articles", "delete_article"),
+    ("articles", "add_correction"),
+    ("articles", "change_correction"),
+    ("articles", "delete_correction"),
+    ("articles", "view_correction"),
+    ("articles", "change_image"),
+    ("articles", "view_desk"),
+}
+
+ROLES = {WRITER: _WRITER_PERMISSIONS, EDITOR: _EDITOR_PERMISSIONS}
+
+
+def setup_roles(apps=global_apps) -> dict[str, int]:
+    """Create or repair the groups so they hold exactly their permissions; returns the counts."""
+    for app_config in apps.get_app_configs():
+        # Permissions are normally made after migrations; a fresh database needs them now.
+        app_config.models_module = getattr(app_config, "models_module", None) or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    counts = {}
+    for name, wanted in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        perms = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in sorted(wanted)
+        ]
+        group.permissions.set(perms)
+        counts[name] = len(perms)
+    return counts

@@ -1,0 +1,116 @@
+"""A writer and an editor in a real Chromium: rich text written, submitted, published, read."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from articles.models import Article
+from tests.factories import make_article, make_author, make_section, make_staff
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "a-long-test-password"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
+    ),
+    # Data from migrations (the roles) must survive this test's database flush.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes around it are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+        # Connections opened inside Playwright's context are not the test's; close them
+        # so the test database can be dropped.
+        connections.close_all()
+
+
+def _log_in(browser, live_server, username):
+    page = browser.new_context().new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    return page
+
+
+def _write_body(page):
+    editor = page.locator(".ProseMirror[contenteditable]")
+    editor.click()
+    page.click(".prose-menubar__selected")
+    page.click("button[data-name=heading2]")
+    page.keyboard.type("What the council decided")
+    page.keyboard.press("Enter")
+    page.keyboard.type("The vote was ")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("unanimous")
+    page.keyboard.press("Control+b")
+    page.keyboard.type(". Read the report")
+    for _ in "the report":
+        page.keyboard.press("Shift+ArrowLeft")
+    page.click("button[data-name=link]")
+    page.fill("dialog.prose-editor-dialog input[name=href]", "https://example.org/report")
+    page.click("dialog.prose-editor-dialog button[type=submit]")
+
+
+def test_writer_writes_and_submits_editor_publishes_readers_see_the_formatting(
+    live_server, browser
+):
+    make_section(name="City", slug="city")
+    writer = make_staff("Writer", "wendy", password=PASSWORD)
+    make_author(name="Wendy Writer", user=writer)
+    make_staff("Editor", "eddie", password=PASSWORD)
+    make_article(tags=["Transport"])
+
+    page = _log_in(browser, live_server, "wendy")
+    page.goto(f"{live_server.url}/admin/articles/article/add/")
+    page.fill("#id_headline", "Council approves new bridge")
+    page.select_option("#id_section", label="City")
+    _write_body(page)
+    page.locator("#id_tags").press_sequentially("Tran")
+    page.wait_for_selector("datalist#id_tags-suggestions option[value=Transport]", state="attached")
+    page.fill("#id_tags", "Transport")
+    page.click("input[name=_continue]")
+    page.wait_for_selector("button[value=submit]")
+    page.click("button[value=submit]")
+    page.wait_for_selector(".messagelist .success")
+
+    article = Article.objects.get(headline="Council approves new bridge")
+    assert article.state == Article.State.REVIEW
+    page = _log_in(browser, live_server, "eddie")
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    page.click("button[value=publish]")
+    page.wait_for_selector(".messagelist .success")
+
+    page.goto(f"{live_server.url}/city/")
+    page.click("text=Council approves new bridge")
+    body = page.locator(".story__body")
+    assert body.locator("h2").inner_text() == "What the council decided"
+    assert body.locator("strong").inner_text() == "unanimous"
+    link = body.locator("a")
+    assert link.inner_text() == "the report"
+    assert link.get_attribute("href") == "https://example.org/report"
+    assert "Wendy Writer" in page.locator(".story__meta").inner_text()

@@ -1,0 +1,47 @@
+"""Staff preview: a signed, expiring link shows any state; bad or old links get 404."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import preview
+from articles.models import Article
+from tests.factories import make_article, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("state", [s for s in Article.State.values if s != "published"])
+def test_preview_link_shows_an_unpublished_story_to_anyone_holding_it(client, state):
+    when = None if state in {"draft", "review"} else timezone.now() + timedelta(days=1)
+    article = make_article(
+        published=False, state=state, published_at=when, headline="Embargoed scoop"
+    )
+
+    response = client.get(preview.preview_url(article))
+
+    assert response.status_code == 200
+    assert "Embargoed scoop" in response.content.decode()
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_forged_and_expired_links_get_404(client, monkeypatch):
+    article = make_article(published=False)
+    token = preview.make_token(article)
+    assert client.get(reverse("articles:preview", args=[token[:-2] + "xx"])).status_code == 404
+    forged = signing.dumps(article.pk, salt="something else")
+    assert client.get(reverse("articles:preview", args=[forged])).status_code == 404
+
+    monkeypatch.setattr(preview, "MAX_AGE", timedelta(seconds=-1))
+    assert client.get(reverse("articles:preview", args=[token])).status_code == 404
+
+
+def test_every_article_change_page_links_to_its_preview(client):
+    client.force_login(make_staff("Editor"))
+    article = make_article(published=False)
+    html = client.get(reverse("admin:articles_article_change", args=[article.pk])).content.decode()
+    assert 'href="/preview/' in html

@@ -1,0 +1,161 @@
+"""The state machine's rules, as every caller (admin, commands, shell) meets them."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import workflow
+from articles.models import Article, WorkflowEvent
+from tests.factories import make_article, make_author, make_desk, make_section, make_staff
+
+pytestmark = pytest.mark.django_db
+State = Article.State
+
+
+def _draft(**kwargs):
+    return make_article(published=False, **kwargs)
+
+
+def test_every_transition_writes_an_event_with_actor_states_and_comment():
+    editor = make_staff("Editor")
+    article = _draft()
+    workflow.submit(article, by=editor)
+    workflow.send_back(article, by=editor, comment="Needs a second source.")
+
+    event = WorkflowEvent.objects.filter(article=article).first()
+    assert (event.actor, event.from_state, event.to_state) == (editor, State.REVIEW, State.DRAFT)
+    assert event.comment == "Needs a second source."
+    assert Article.objects.get(pk=article.pk).state == State.DRAFT
+
+
+def test_publish_sets_the_publication_time_once_and_republish_keeps_it():
+    editor = make_staff("Editor")
+    article = _draft()
+    workflow.publish(article, by=editor)
+    first = Article.objects.get(pk=article.pk).published_at
+    assert first is not None and article.is_published()
+
+    workflow.withdraw(article, by=editor, comment="Legal complaint.")
+    workflow.republish(article, by=editor)
+    assert Article.objects.get(pk=article.pk).published_at == first
+
+
+def test_publish_now_is_public_now_even_if_a_future_time_was_set():
+    article = _draft(published_at=timezone.now() + timedelta(days=3))
+    workflow.publish(article, by=make_staff("Editor"))
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_schedule_needs_a_future_time_and_unschedule_clears_it():
+    editor = make_staff("Editor")
+    article = _draft()
+    with pytest.raises(workflow.TransitionError, match="future"):
+        workflow.schedule(article, by=editor, at=timezone.now() - timedelta(minutes=1))
+    assert Article.objects.get(pk=article.pk).state == State.DRAFT
+
+    at = timezone.now() + timedelta(hours=2)
+    workflow.schedule(article, by=editor, at=at)
+    assert (article.state, article.published_at) == (State.SCHEDULED, at)
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    workflow.unschedule(article, by=editor)
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.state, stored.published_at) == (State.DRAFT, None)
+
+
+def test_the_system_follows_the_state_rules_too():
+    with pytest.raises(workflow.TransitionError):
+        workflow.withdraw(_draft(), by=None, comment="No.")
+    article = _draft()
+    workflow.publish(article, by=None)
+    assert WorkflowEvent.objects.get(article=article).actor is None
+
+
+def test_a_due_scheduled_story_is_treated_as_published():
+    editor = make_staff("Editor")
+    article = _draft(state=State.SCHEDULED, published_at=timezone.now() - timedelta(minutes=1))
+    assert [t.name for t in workflow.allowed_actions(article, editor)] == ["withdraw"]
+    with pytest.raises(workflow.TransitionError):
+        workflow.unschedule(article, by=editor)  # it is public already
+
+    workflow.withdraw(article, by=editor, comment="Embargo broken.")
+
+    moves = WorkflowEvent.objects.filter(article=article).order_by("at", "pk")
+    assert [(e.from_state, e.to_state) for e in moves] == [
+        (State.SCHEDULED, State.PUBLISHED),
+        (State.PUBLISHED, State.WITHDRAWN),
+    ]
+
+
+def test_a_writer_named_in_the_byline_may_submit():
+    writer = make_staff("Writer")
+    article = _draft(authors=[make_author(user=writer)])
+    workflow.submit(article, by=writer)
+    assert article.state == State.REVIEW
+
+
+def test_an_editor_on_a_desk_covers_only_its_sections():
+    editor = make_staff("Editor")
+    politics, sport = make_section(), make_section()
+    make_desk(politics, editors=[editor])
+    workflow.publish(_draft(section=politics), by=editor)
+    with pytest.raises(workflow.TransitionError, match="may not"):
+        workflow.publish(_draft(section=sport), by=editor)
+
+
+def test_schedule_time_is_entered_in_the_newsroom_time_zone(client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    client.force_login(make_staff("Editor"))
+    article = _draft()
+    change = client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    assert "Publish at (America/New_York time)" in change.content.decode()
+
+    url = reverse("admin:articles_article_transition", args=[article.pk, "schedule"])
+    client.post(url, {"at": "2031-01-15T09:30"})
+
+    article.refresh_from_db()
+    assert article.state == State.SCHEDULED
+    assert article.published_at == datetime(2031, 1, 15, 14, 30, tzinfo=UTC)
+
+
+def test_my_work_lists_drafts_sent_back_review_and_scheduled(client):
+    writer, editor = make_staff("Writer"), make_staff("Editor")
+    _draft(created_by=writer, headline="Fresh draft")
+    returned = _draft(created_by=writer, headline="Returned draft")
+    workflow.submit(returned, by=writer)
+    workflow.send_back(returned, by=editor, comment="Shorter, please.")
+    waiting = _draft(created_by=writer, headline="Waiting story")
+    workflow.submit(waiting, by=writer)
+    _draft(
+        state=State.SCHEDULED,
+        published_at=timezone.now() + timedelta(days=1),
+        headline="Later story",
+    )
+    changelist = reverse("admin:articles_article_changelist")
+
+    def listed(user, choice):
+        client.force_login(user)
+        html = client.get(changelist, {"mine": choice}).content.decode()
+        return {
+            h
+            for h in ["Fresh draft", "Returned draft", "Waiting story", "Later story"]
+            if h in html
+        }
+
+    assert listed(writer, "drafts") == {"Fresh draft", "Returned draft"}
+    assert listed(writer, "sent_back") == {"Returned draft"}
+    assert listed(editor, "review") == {"Waiting story"}
+    assert listed(writer, "review") == set()
+    assert listed(editor, "scheduled") == {"Later story"}
+
+
+def test_list_filters_by_state_section_author_and_desk(admin_client):
+    section = make_section(name="Sport")
+    make_desk(section, name="Sport desk")
+    make_article(section=section, authors=[make_author()])
+    make_article(authors=[make_author()])
+    html = admin_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    for title in ["By state", "By section", "By desk", "By author", "By my work"]:
+        assert title in html
+    assert "Sport desk" in html
