@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from markdown_it import MarkdownIt
 
-from . import workflow
+from . import revisions, workflow
 from .models import Article, ArticleAuthor, Author, Section
 from .sanitise import sanitise_html
 from .text import clean_line, make_slug
@@ -318,6 +318,8 @@ def import_story(story: Story, options: ImportOptions) -> Outcome:
     changed |= _set_tags(article, list(dict.fromkeys(story.tags + options.tags)))
     if options.publish:
         changed |= _publish(article, options.published_at)
+    if changed:
+        revisions.record(article, by=None, note="Imported from a file")
     outcome.article = article
     outcome.action = "created" if created else "updated" if changed else "unchanged"
     return outcome
@@ -391,12 +393,12 @@ def _new_article(story: Story, key: str, section: Section) -> Article:
         updated_at=story.updated_at,
         homepage_priority=story.homepage_priority or 0,
     )
-    if story.state and story.state != Article.State.DRAFT:
-        # A file from export_articles carries its state; loading it restores, not transitions.
-        if story.published_at is None:
-            raise StoryFileError(f"state {story.state!r} needs `published_at`")
-        article.state, article.published_at = story.state, story.published_at
     article.save()
+    if story.state:
+        try:
+            workflow.restore(article, state=story.state, published_at=story.published_at)
+        except workflow.TransitionError as error:
+            raise StoryFileError(str(error)) from None
     return article
 
 

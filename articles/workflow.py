@@ -170,6 +170,19 @@ def republish(article: Article, *, by) -> Article:
     return _take(article, "republish", by=by)
 
 
+def restore(article: Article, *, state: str, published_at: datetime | None) -> Article:
+    """Put a newly loaded draft into the state it was exported in; no editor acts, so no rules.
+
+    Used by import_articles for files that carry their state (export_articles' output).
+    """
+    if state != State.DRAFT and published_at is None:
+        raise TransitionError(f"A {state} story needs its publish time.")
+    if state != article.state:
+        _move(article, state, by=None, comment="Loaded from an exported file",
+              published_at=published_at)  # fmt: skip
+    return article
+
+
 def record_due_publications(now: datetime | None = None) -> list[Article]:
     """Record scheduled -> published for every story whose time has come, each exactly once.
 
