@@ -16,6 +16,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -33,6 +34,7 @@ MAX_PIXELS = 60_000_000
 # Bump when the specs or encoder settings change: every rendition then gets a new name.
 RENDITION_VERSION = 1
 RENDITIONS_DIR = "renditions"
+KEPT_INFO = ("transparency", "duration", "loop", "background", "icc_profile")
 
 # What Pillow raises on broken, hostile or unsupported input (it has no common base class).
 PILLOW_FAILURES = (
@@ -69,8 +71,7 @@ FALLBACKS = {
 }
 
 
-@dataclass(frozen=True)
-class Rendition:
+class Rendition(NamedTuple):
     url: str
     width: int
     height: int
@@ -150,14 +151,14 @@ def _encode_master(picture: Pillow.Image, kind: str) -> bytes:
     icc = picture.info.get("icc_profile")
     extra = {"icc_profile": icc} if icc else {}
     if _frame_count(picture) > 1:
-        frames = [frame.copy() for frame in ImageSequence.Iterator(picture)]
+        frames = [_without_metadata(frame.copy()) for frame in ImageSequence.Iterator(picture)]
         durations = [frame.info.get("duration", 100) for frame in frames]
         frames[0].save(
             out, kind, save_all=True, append_images=frames[1:], duration=durations,
             loop=picture.info.get("loop", 0), **extra,
         )  # fmt: skip
         return out.getvalue()
-    upright = ImageOps.exif_transpose(picture)
+    upright = _without_metadata(ImageOps.exif_transpose(picture))
     if kind == "JPEG":
         upright = upright if upright.mode in {"RGB", "L", "CMYK"} else upright.convert("RGB")
         upright.save(out, "JPEG", quality=92, optimize=True, **extra)
@@ -166,6 +167,12 @@ def _encode_master(picture: Pillow.Image, kind: str) -> bytes:
     else:
         upright.save(out, kind, **extra)
     return out.getvalue()
+
+
+def _without_metadata(picture: Pillow.Image) -> Pillow.Image:
+    """Keep only what drawing needs: encoders copy comments, EXIF and XMP from `info`."""
+    picture.info = {key: picture.info[key] for key in KEPT_INFO if key in picture.info}
+    return picture
 
 
 def _safe_stem(name: str) -> str:
@@ -272,7 +279,10 @@ def _working_copy(picture: Pillow.Image) -> Pillow.Image:
     picture.seek(0)
     upright = ImageOps.exif_transpose(picture)
     has_alpha = "A" in upright.getbands() or "transparency" in upright.info
-    return upright.convert("RGBA" if has_alpha else "RGB")
+    working = upright.convert("RGBA" if has_alpha else "RGB")
+    icc = picture.info.get("icc_profile")
+    working.info = {"icc_profile": icc} if icc else {}  # colour, not metadata: keep it
+    return working
 
 
 @dataclass(frozen=True)
@@ -307,7 +317,7 @@ def _write(storage: Storage, job: _Job, working: Pillow.Image, focal, missing_on
     resized = working.resize((job.width, job.height), Pillow.Resampling.LANCZOS, box=box,
                              reducing_gap=3.0)  # fmt: skip
     out = io.BytesIO()
-    options = WEBP if job.ext == "webp" else FALLBACKS[job.ext]
+    options = dict(WEBP if job.ext == "webp" else FALLBACKS[job.ext], **working.info)
     if options["format"] == "JPEG" and resized.mode != "RGB":
         resized = resized.convert("RGB")
     resized.save(out, **options)

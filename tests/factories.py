@@ -52,3 +52,28 @@ def make_user(username=None, **kwargs):
     username = username or f"user{next(_seq)}"
     kwargs.setdefault("password", "a-long-test-password")
     return get_user_model().objects.create_user(username=username, **kwargs)
+
+
+def photo_bytes(size=(1700, 1000), fmt="JPEG", mode="RGB", **save_options) -> bytes:
+    """A real picture made by Pillow: a gradient, so every crop and resize has content."""
+    import io
+
+    from PIL import Image as Pillow
+
+    picture = Pillow.linear_gradient("L").resize(size).convert(mode)
+    out = io.BytesIO()
+    picture.save(out, fmt, **save_options)
+    return out.getvalue()
+
+
+def make_image(content: bytes | None = None, name="photo.jpg", **kwargs):
+    """An Image saved through its file field, the way uploads and seed_demo store photos."""
+    from django.core.files.base import ContentFile
+
+    from articles.models import Image
+
+    kwargs.setdefault("alt", "A test photo")
+    image = Image(**kwargs)
+    image.file = ContentFile(content or photo_bytes(), name=name)
+    image.save()
+    return image
