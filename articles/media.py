@@ -36,10 +36,10 @@ def serve(request, path: str):
     try:
         size = default_storage.size(name)
         modified = default_storage.get_modified_time(name)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+    except OSError as exc:
         raise Http404("No such file.") from exc
     etag = f'"{size:x}-{int(modified.timestamp() * 1_000_000):x}"'
-    last_modified = modified.astimezone(UTC).timestamp()
+    last_modified = int(modified.astimezone(UTC).timestamp())  # HTTP dates have no fractions
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         response = _body(request, name, size, _wanted_range(request, size, etag, last_modified))
@@ -72,11 +72,14 @@ def _inside_media_root(name: str) -> bool:
     except SuspiciousFileOperation:
         return False
     root = Path(default_storage.location).resolve()
-    resolved = Path(local).resolve()
-    return resolved.is_relative_to(root) and resolved.is_file()
+    try:
+        resolved = Path(local).resolve()
+        return resolved.is_relative_to(root) and resolved.is_file()
+    except OSError:  # a name too long for the file system, a loop of links...
+        return False
 
 
-def _wanted_range(request, size: int, etag: str, last_modified: float):
+def _wanted_range(request, size: int, etag: str, last_modified: int):
     """(start, end) of a single satisfiable byte range, "bad" if unsatisfiable, else None."""
     header = request.headers.get("Range", "")
     match = _RANGE.match(header.strip())
@@ -94,7 +97,7 @@ def _wanted_range(request, size: int, etag: str, last_modified: float):
     return (start, end)
 
 
-def _if_range_holds(request, etag: str, last_modified: float) -> bool:
+def _if_range_holds(request, etag: str, last_modified: int) -> bool:
     condition = request.headers.get("If-Range")
     if not condition:
         return True
@@ -131,7 +134,7 @@ def _slice(name: str, start: int, length: int):
             yield chunk
 
 
-def _with_headers(response, name: str, size: int, etag: str, last_modified: float):
+def _with_headers(response, name: str, size: int, etag: str, last_modified: int):
     response["Content-Type"] = CONTENT_TYPES[PurePosixPath(name).suffix.lower()]
     if response.status_code == 200:
         response["Content-Length"] = str(size)
