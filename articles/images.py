@@ -96,6 +96,10 @@ def _decoding():
             ) from exc
 
 
+# Pillow grows the canvas to fit such a frame; refuse instead (CVE-2022-45198 class).
+_FRAME_OUTSIDE = "A GIF frame lies outside the picture's declared size; the file is damaged."
+
+
 def _too_many_pixels() -> str:
     return f"The image is too large: at most {MAX_PIXELS // 1_000_000} million pixels (all frames)."
 
@@ -107,8 +111,12 @@ def check_upload(upload) -> None:
     if upload.size > MAX_UPLOAD_BYTES:
         raise InvalidImage(f"The file is too big: at most {MAX_UPLOAD_BYTES // 2**20} MB.")
     upload.seek(0)
+    header = upload.read(10)
+    upload.seek(0)
     with _decoding(), Pillow.open(upload, formats=ALLOWED_FORMATS) as picture:
         _check_pixels(picture)
+        if picture.format == "GIF" and picture.size != struct.unpack("<HH", header[6:10]):
+            raise InvalidImage(_FRAME_OUTSIDE)
         _decode_every_frame(picture)
     upload.seek(0)
 
@@ -127,9 +135,8 @@ def _decode_every_frame(picture: Pillow.Image) -> None:
     canvas = picture.size
     for frame in ImageSequence.Iterator(picture):
         frame.load()
-        # A frame drawn outside the canvas makes Pillow grow the picture (CVE-2022-45198 class).
         if frame.size != canvas:
-            raise InvalidImage("An animation frame lies outside the picture; the file is damaged.")
+            raise InvalidImage(_FRAME_OUTSIDE)
 
 
 # --- The stored master --------------------------------------------------------------------

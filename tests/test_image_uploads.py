@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as Pillow
-from PIL import ImageChops
+from PIL import ImageChops, PngImagePlugin
 
 from articles import images
 from articles.models import Image
@@ -88,6 +88,28 @@ def svg_with_script() -> bytes:
     )
 
 
+def gif_with_frame_outside_its_canvas() -> bytes:
+    out = io.BytesIO()
+    Pillow.new("P", (3000, 3000), 1).save(out, "GIF")
+    data = bytearray(out.getvalue())
+    data[6:10] = struct.pack("<HH", 10, 10)  # the logical screen claims 10x10
+    return bytes(data)
+
+
+def png_with_compressed_text_bomb() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "A" * 100 * 2**20, zip=True)  # 100 MB once inflated
+    out = io.BytesIO()
+    Pillow.new("RGB", (10, 10)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def other_format(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Pillow.new("RGB", (64, 64), "red").save(out, fmt)
+    return out.getvalue()
+
+
 def tiff_bytes() -> bytes:
     return photo_bytes((64, 64), "TIFF")
 
@@ -106,6 +128,12 @@ REFUSED = {
     "TIFF": (tiff_bytes(), "scan.tif"),
     "BMP named .jpg": (photo_bytes((64, 64), "BMP"), "photo.jpg"),
     "GIF of 100 frames of 1000x1000": (animated_gif(100, (1000, 1000)), "flicker.gif"),
+    "GIF frame outside its canvas": (gif_with_frame_outside_its_canvas(), "frame.gif"),
+    "PNG with a 100 MB compressed text chunk": (png_with_compressed_text_bomb(), "text.png"),
+    "ICO named .jpg": (other_format("ICO"), "photo.jpg"),
+    "PCX named .png": (other_format("PCX"), "photo.png"),
+    "SGI named .gif": (other_format("SGI"), "photo.gif"),
+    "JPEG 2000 named .jpg": (other_format("JPEG2000"), "photo.jpg"),
 }
 
 
@@ -382,3 +410,15 @@ def test_setting_the_focal_point_in_the_admin_recrops(editor_client):
     image.refresh_from_db()
     assert (image.focal_x, image.focal_y) == (85, 40)
     assert image.renditions["key"] != before and image.has_renditions()
+
+
+def test_gif_javascript_polyglot_never_survives_in_stored_bytes(editor_client):
+    out = io.BytesIO()
+    Pillow.new("P", (10, 10), 1).save(out, "GIF")
+    polyglot = b"GIF89a/*" + out.getvalue()[8:] + b"*/=alert(1)//"
+
+    response = upload(editor_client, polyglot, "avatar.gif")
+
+    assert response.status_code in {200, 302}
+    for path in stored_files():  # re-encoded: the script after the image data is gone
+        assert b"alert(1)" not in path.read_bytes(), path
