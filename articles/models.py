@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -143,6 +145,14 @@ class Image(models.Model):
     def social_rendition(self) -> "images.Rendition | None":
         """(url, width, height) of the 1200x630 crop for OpenGraph, Twitter and JSON-LD."""
         return images.social(self.file.storage, self.renditions)
+
+
+@receiver(post_delete, sender=Image)
+def _delete_image_files(sender, instance: Image, **kwargs):
+    """A deleted photo (often a rights takedown) must stop being served; after commit only."""
+    names = [instance.file.name, *images.rendition_names(instance.renditions)]
+    storage = instance.file.storage
+    transaction.on_commit(lambda: images.delete_files(storage, filter(None, names)))
 
 
 class Author(models.Model):

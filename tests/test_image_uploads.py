@@ -422,3 +422,14 @@ def test_gif_javascript_polyglot_never_survives_in_stored_bytes(editor_client):
     assert response.status_code in {200, 302}
     for path in stored_files():  # re-encoded: the script after the image data is gone
         assert b"alert(1)" not in path.read_bytes(), path
+
+
+def test_deleting_a_photo_removes_its_files(editor_client, django_capture_on_commit_callbacks):
+    image = make_image()
+    assert stored_files()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(f"/admin/articles/image/{image.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert stored_files() == []
