@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import preview, revisions, workflow
+from . import image_admin, preview, revisions, workflow
 from .admin_forms import ArticleForm, TransitionForm
+from .image_admin import ImageForm
 from .models import (
     Article,
     ArticleAuthor,
@@ -44,8 +45,31 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "credit", "width", "height", "uploaded_at"]
+    form = ImageForm
+    list_display = ["thumbnail", "__str__", "alt", "credit", "width", "height", "uploaded_at"]
+    list_display_links = ["thumbnail", "__str__"]
     search_fields = ["caption", "credit", "alt"]
+    readonly_fields = ["focal_point_picker", "used_by"]
+    fieldsets = [
+        (None, {"fields": ["file", "alt", "caption", "credit"]}),
+        ("Focal point", {"fields": ["focal_point_picker", ("focal_x", "focal_y")]}),
+        ("Used by", {"fields": ["used_by"]}),
+    ]
+
+    @admin.display(description="")
+    def thumbnail(self, image):
+        return image_admin.thumbnail(image)
+
+    @admin.display(description="Click the subject to set the focal point")
+    def focal_point_picker(self, image):
+        return image_admin.focal_point_picker(image)
+
+    @admin.display(description="Articles and authors")
+    def used_by(self, image):
+        return image_admin.used_by(image)
+
+    class Media:
+        js = ["js/focal-point.js"]
 
 
 class BylineInline(admin.TabularInline):

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from articles import views
+from articles import media, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("media/<path:path>", media.serve, name="media"),
     path("", include("articles.urls")),
 ]
 

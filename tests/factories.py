@@ -93,3 +93,28 @@ def article_form_data(article, **overrides) -> dict:
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     data.update(overrides)
     return data
+
+
+def photo_bytes(size=(1700, 1000), fmt="JPEG", mode="RGB", **save_options) -> bytes:
+    """A real picture made by Pillow: a gradient, so every crop and resize has content."""
+    import io
+
+    from PIL import Image as Pillow
+
+    picture = Pillow.linear_gradient("L").resize(size).convert(mode)
+    out = io.BytesIO()
+    picture.save(out, fmt, **save_options)
+    return out.getvalue()
+
+
+def make_image(content: bytes | None = None, name="photo.jpg", **kwargs):
+    """An Image saved through its file field, the way uploads and seed_demo store photos."""
+    from django.core.files.base import ContentFile
+
+    from articles.models import Image
+
+    kwargs.setdefault("alt", "A test photo")
+    image = Image(**kwargs)
+    image.file = ContentFile(content or photo_bytes(), name=name)
+    image.save()
+    return image
