@@ -178,7 +178,7 @@ def restore(article: Article, *, state: str, published_at: datetime | None) -> A
     if state != State.DRAFT and published_at is None:
         raise TransitionError(f"A {state} story needs its publish time.")
     if state != article.state:
-        _move(article, state, by=None, comment="Loaded from an exported file",
+        _move(article, state, by=None, comment="Loaded in this state from a file",
               published_at=published_at)  # fmt: skip
     return article
 
