@@ -63,6 +63,8 @@ class ArticleForm(forms.ModelForm):
             "hero_caption", "related", "seo_title", "seo_description", "homepage_priority",
             "canonical_url",
         ]  # fmt: skip
+        wide = forms.TextInput(attrs={"class": "vTextField", "style": "width: min(100%, 46em)"})
+        widgets = {"headline": wide, "slug": wide, "seo_title": wide, "seo_description": wide}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
