@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from .models import Article
@@ -37,6 +38,11 @@ def absolute_url(url: str) -> str:
     if url.startswith("//"):
         return f"{urlsplit(settings.SITE_URL).scheme}:{url}"
     return settings.SITE_URL + url
+
+
+def w3c_datetime(value) -> str:
+    """ISO 8601 to the second in the site's time zone, as sitemaps, OpenGraph and JSON-LD like."""
+    return timezone.localtime(value).replace(microsecond=0).isoformat() if value else ""
 
 
 def cut_at_word(text: str, limit: int = DESCRIPTION_CHARS) -> str:
@@ -92,8 +98,8 @@ def news_article(article: Article, tags) -> dict:
         "@type": "NewsArticle",
         "headline": article.headline,
         "description": meta_description(article),
-        "datePublished": article.published_at,
-        "dateModified": article.updated_at or article.published_at,
+        "datePublished": w3c_datetime(article.published_at),
+        "dateModified": w3c_datetime(article.updated_at or article.published_at),
         "author": [
             {
                 "@type": "Person",

@@ -102,9 +102,12 @@ def sitemap_index(request):
     entries = []
     for name, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
+        paginator = sitemap.paginator  # a new Paginator, and a COUNT, on every access
+        if not paginator.count:
+            continue  # an empty sitemap tells search engines nothing
         location = absolute_url(reverse("sitemap_section", kwargs={"section": name}))
         lastmod = sitemap.get_latest_lastmod()
-        for page in range(1, sitemap.paginator.num_pages + 1):
+        for page in range(1, paginator.num_pages + 1):
             url = location if page == 1 else f"{location}?p={page}"
             entries.append(SitemapIndexItem(url, lastmod))
     return TemplateResponse(

@@ -52,3 +52,19 @@ def make_user(username=None, **kwargs):
     username = username or f"user{next(_seq)}"
     kwargs.setdefault("password", "a-long-test-password")
     return get_user_model().objects.create_user(username=username, **kwargs)
+
+
+def make_image(*, width=1200, height=800, **kwargs):
+    """An Image row with a real PNG file of the given pixel size."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    from articles.models import Image
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), "#336699").save(buffer, format="PNG")
+    kwargs.setdefault("alt", "A harbour at dawn")
+    upload = SimpleUploadedFile(f"photo-{next(_seq)}.png", buffer.getvalue(), "image/png")
+    return Image.objects.create(file=upload, **kwargs)

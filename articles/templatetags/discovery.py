@@ -49,5 +49,10 @@ def absolute(url):
 
 
 @register.filter
+def w3c_datetime(value):
+    return metadata.w3c_datetime(value)
+
+
+@register.filter
 def highlight_snippet(snippet):
     return search.highlight(snippet)
