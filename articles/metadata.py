@@ -117,7 +117,8 @@ def news_article(article: Article, tags) -> dict:
     }
     image = share_image(article)
     if image:
-        data["image"] = [{"@type": "ImageObject", **{k: image[k] for k in ("url", "width", "height")}}]
+        size = {key: image[key] for key in ("url", "width", "height")}
+        data["image"] = [{"@type": "ImageObject", **size}]
     return data
 
 

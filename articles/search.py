@@ -30,7 +30,6 @@ from .models import (
 )
 from .text import clean_line
 
-
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 SNIPPET_WORDS = 30

@@ -126,7 +126,9 @@ def test_article_head_has_title_description_canonical_opengraph_and_twitter_tags
     assert meta["og:url"] == canonical
     assert meta["og:image"].startswith("https://news.example/media/images/")
     assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "630")
-    assert parse_datetime(meta["article:published_time"]) == story.published_at.replace(microsecond=0)
+    assert parse_datetime(meta["article:published_time"]) == story.published_at.replace(
+        microsecond=0
+    )
     assert parse_datetime(meta["article:modified_time"]) == story.updated_at.replace(microsecond=0)
     assert meta["article:section"] == "City"
     assert sorted(head.meta["article:tag"]) == ["Harbour", "Transport"]
