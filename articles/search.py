@@ -9,6 +9,7 @@ never reaches the index and bylines and tags saved after the article are include
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
@@ -45,13 +46,38 @@ def query_terms(text: str) -> list[str]:
     return _WORD.findall(clean_line(text[:MAX_QUERY_CHARS]))[:MAX_TERMS]
 
 
-def search_articles(text: str) -> QuerySet:
+@dataclass(frozen=True)
+class SearchResults:
+    """Ranked matches that a Paginator can page through.
+
+    Counting and fetching a page are different queries on purpose: the count needs no rank,
+    and on SQLite a COUNT over the ranking join is planned article by article (slow), while
+    one over `pk IN (FTS matches)` is not.
+    """
+
+    ranked: QuerySet
+    matching: QuerySet
+
+    def count(self) -> int:
+        return self.matching.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        return self.ranked[key]
+
+    def __iter__(self):
+        return iter(self.ranked)
+
+
+def search_articles(text: str) -> SearchResults:
     """Published articles matching every word, best first, each with `search_snippet`."""
     terms = query_terms(text)
-    articles = Article.objects.published().for_listing()
+    articles = Article.objects.published()
     if not terms:
-        return articles.none()
-    return backend().matching(articles, terms)
+        return SearchResults(articles.none(), articles.none())
+    return backend().results(articles, terms)
 
 
 def highlight(snippet: str) -> SafeString:
@@ -82,7 +108,7 @@ def backend():
 class PostgresSearch:
     config = "english"
 
-    def matching(self, articles: QuerySet, terms: list[str]) -> QuerySet:
+    def results(self, articles: QuerySet, terms: list[str]) -> SearchResults:
         query = SearchQuery(" ".join(terms), config=self.config)  # every word, stemmed
         snippet = SearchHeadline(
             Func(
@@ -102,11 +128,13 @@ class PostgresSearch:
             max_fragments=2,
             fragment_delimiter=" … ",
         )
-        return (
-            articles.filter(search__vector=query)
+        matching = articles.filter(search__vector=query)
+        ranked = (
+            matching.for_listing()
             .annotate(search_rank=SearchRank(F("search__vector"), query), search_snippet=snippet)
             .order_by("-search_rank", "-published_at", "-pk")
         )
+        return SearchResults(ranked, matching)
 
     def snippet_text(self, snippet: str) -> str:
         return html.unescape(snippet)  # ts_headline cut it from the stored HTML
@@ -170,7 +198,7 @@ ArticleFTS._meta.get_field("document").register_lookup(FullTextMatch)
 class SqliteSearch:
     table = ArticleFTS._meta.db_table
 
-    def matching(self, articles: QuerySet, terms: list[str]) -> QuerySet:
+    def results(self, articles: QuerySet, terms: list[str]) -> SearchResults:
         # Each word quoted, so FTS5 reads it as a word and never as an operator.
         match = " ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
         snippet = Func(
@@ -181,11 +209,14 @@ class SqliteSearch:
             template=f"snippet({self.table}, 4, %(expressions)s)",
             output_field=TextField(),
         )
-        return (
-            articles.filter(fts__document__match=match)
+        ranked = (
+            articles.for_listing()
+            .filter(fts__document__match=match)
             .annotate(search_rank=F("fts__rank"), search_snippet=snippet)
             .order_by("search_rank", "-published_at", "-pk")
         )
+        hits = ArticleFTS.objects.filter(document__match=match).values("article_id")
+        return SearchResults(ranked, articles.filter(pk__in=Subquery(hits)))
 
     def snippet_text(self, snippet: str) -> str:
         return snippet  # the FTS5 table holds plain text already

@@ -1,10 +1,12 @@
 """Search at /search/?q=: ranked, stemmed, highlighted, paginated, and never an error."""
 
+import io
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.core.management import call_command
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
@@ -107,6 +109,25 @@ def test_rebuild_index_covers_articles_written_without_save(indexed):
 
     assert rebuild_index() == 1
     assert headlines("quietly") == ["Quietly changed"]
+
+
+def test_rebuild_search_index_command_reports_what_it_indexed(indexed):
+    indexed(make_article, headline="Kept")
+    Article.objects.update(headline="Renamed quietly")
+    out = io.StringIO()
+    call_command("rebuild_search_index", "--batch-size", "1", stdout=out)
+    assert out.getvalue().strip() == "Indexed 1 article."
+    assert headlines("renamed") == ["Renamed quietly"]
+
+
+def test_a_failing_index_update_never_undoes_or_blocks_the_edit(indexed, monkeypatch, caplog):
+    def broken(pks):
+        raise DatabaseError("index unavailable")
+
+    monkeypatch.setattr("articles.search.index_articles", broken)
+    story = indexed(make_article, headline="Saved anyway")
+    assert Article.objects.get(pk=story.pk).headline == "Saved anyway"
+    assert "index unavailable" in caplog.text
 
 
 def test_search_page_highlights_matches_in_escaped_snippets(client, indexed):
