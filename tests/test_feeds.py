@@ -137,3 +137,27 @@ def test_html_pages_point_at_their_feeds(client):
         assert '<link rel="alternate" type="application/rss+xml" title="' in html, page
         assert f'href="{feed}"' in html, page
         assert 'type="application/atom+xml"' in html, page
+
+
+def test_hostile_text_keeps_every_feed_and_sitemap_well_formed(client):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    corpus = Path(settings.BASE_DIR).parent / "shared" / "corpus"
+    if not corpus.exists():
+        pytest.skip(f"corpus not found at {corpus}")
+    lines = []
+    for name in ("xss_vectors.txt", "unicode_strings.txt", "injection_strings.txt"):
+        text = (corpus / name).read_text(encoding="utf-8").splitlines()
+        lines += [line for line in text if line.strip() and not line.startswith("#")]
+    section = make_section(slug="news")
+    for n, line in enumerate(lines):
+        make_article(headline=line[:250], slug=f"hostile-{n}", standfirst=line, section=section,
+                     tags=[line[:90]], body=f"<p>{line}</p>")  # fmt: skip
+
+    for url in ["/feed/", "/feed/atom/", "/news/feed/", "/news-sitemap.xml",
+                "/sitemap-articles.xml", "/sitemap-tags.xml"]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        ET.fromstring(response.content)  # raises if any text broke the XML

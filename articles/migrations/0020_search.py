@@ -2,9 +2,6 @@ import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Column weights for bm25, in column order: headline, tags, authors, standfirst, body.
-FTS_WEIGHTS = "bm25(10.0, 6.0, 4.0, 4.0, 1.0)"
-
 
 def create_search_structures(apps, schema_editor):
     """Each database gets its own index: a GIN index on PostgreSQL, an FTS5 table on SQLite."""
@@ -20,9 +17,10 @@ def create_search_structures(apps, schema_editor):
             "headline, tags, authors, standfirst, body, "
             "tokenize = 'porter unicode61 remove_diacritics 2')"
         )
+        # bm25 weights, in column order: headline, tags, authors, standfirst, body.
         schema_editor.execute(
             "INSERT INTO articles_article_fts (articles_article_fts, rank) "
-            f"VALUES ('rank', '{FTS_WEIGHTS}')"
+            "VALUES ('rank', 'bm25(10.0, 6.0, 4.0, 4.0, 1.0)')"
         )
 
 
@@ -35,7 +33,6 @@ def drop_search_structures(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("articles", "0001_initial"),
     ]
@@ -44,7 +41,18 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="ArticleFTS",
             fields=[
-                ("article", models.OneToOneField(db_column="rowid", db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name="fts", serialize=False, to="articles.article")),
+                (
+                    "article",
+                    models.OneToOneField(
+                        db_column="rowid",
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="fts",
+                        serialize=False,
+                        to="articles.article",
+                    ),
+                ),
                 ("document", models.TextField(db_column="articles_article_fts")),
                 ("rank", models.FloatField()),
             ],
@@ -56,7 +64,16 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="ArticleSearch",
             fields=[
-                ("article", models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name="search", serialize=False, to="articles.article")),
+                (
+                    "article",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="search",
+                        serialize=False,
+                        to="articles.article",
+                    ),
+                ),
                 ("vector", django.contrib.postgres.search.SearchVectorField()),
             ],
         ),
