@@ -54,7 +54,7 @@ def make_user(username=None, **kwargs):
     return get_user_model().objects.create_user(username=username, **kwargs)
 
 
-def make_image(*, width=1200, height=800, **kwargs):
+def make_sized_image(*, width=1200, height=630, **kwargs):
     """An Image row with a real PNG file of the given pixel size."""
     import io
 
