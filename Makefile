@@ -29,7 +29,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) bench/renditions.py
+	$(PY) bench/search.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -2,6 +2,7 @@ import math
 import re
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -522,3 +523,45 @@ class Revision(models.Model):
     def author_name(self) -> str:
         user = self.created_by
         return (user.get_full_name() or user.get_username()) if user else "System"
+
+
+class ArticleSearch(models.Model):
+    """PostgreSQL's weighted full-text vector of one article (see articles.search).
+
+    Kept beside the article, not on it, so listings never load the vector; the GIN index is
+    created by migration 0020 on PostgreSQL only.
+    """
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    vector = SearchVectorField()
+
+    def __str__(self):
+        return f"Search vector of article {self.article_id}"
+
+
+class ArticleFTS(models.Model):
+    """SQLite's FTS5 row of one article; the virtual table exists on SQLite only (migration 0020).
+
+    `document` is FTS5's hidden column named after the table, the left side of MATCH; `rank`
+    is its bm25 score with the column weights set by the migration (lower is better).
+    """
+
+    article = models.OneToOneField(
+        Article,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="fts",
+    )
+    document = models.TextField(db_column="articles_article_fts")
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "articles_article_fts"
+
+    def __str__(self):
+        return f"Full-text entry of article {self.article_id}"

@@ -1,6 +1,6 @@
 from django.urls import path, re_path, register_converter
 
-from . import preview, views
+from . import feeds, preview, views
 
 
 class UnicodeSlugConverter:
@@ -20,9 +20,15 @@ register_converter(UnicodeSlugConverter, "uslug")
 app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("feed/", feeds.SiteFeed(), name="feed"),
+    path("feed/atom/", feeds.AtomSiteFeed(), name="atom_feed"),
+    path("authors/<uslug:slug>/feed/", feeds.AuthorFeed(), name="author_feed"),
+    path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("<uslug:slug>/feed/", feeds.SectionFeed(), name="section_feed"),
     path("authors/<uslug:slug>/", views.author, name="author"),
     path("tags/<uslug:slug>/", views.tag, name="tag"),
     path("preview/<str:token>/", preview.preview, name="preview"),
+    path("search/", views.search, name="search"),
     path("<uslug:slug>/", views.section, name="section"),
     re_path(
         r"^(?P<section>[-\w]+)/(?P<year>\d{4})/(?P<month>\d{2})/(?P<day>\d{2})/(?P<slug>[-\w]+)/$",

@@ -1,6 +1,6 @@
 """The reader site: short views over Article.objects.published()."""
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -10,7 +10,9 @@ from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from . import search as search_module
 from .models import Article, ArticleSlug, Author, Section, Tag
+from .text import clean_line
 
 PAGE_SIZE = 20
 TOP_STORIES = 7
@@ -120,3 +122,14 @@ def not_found(request, exception=None):
 def server_error(request):
     # No request context: the database may be what failed.
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+@require_safe
+def search(request):
+    query = clean_line(request.GET.get("q", "")[: search_module.MAX_QUERY_CHARS])
+    page = _page(request, search_module.search_articles(query))
+    return render(
+        request,
+        "articles/search.html",
+        {"query": query, "page": page, "page_query": urlencode({"q": query}) + "&"},
+    )

@@ -118,3 +118,19 @@ def make_image(content: bytes | None = None, name="photo.jpg", **kwargs):
     image.file = ContentFile(content or photo_bytes(), name=name)
     image.save()
     return image
+
+
+def make_sized_image(*, width=1200, height=630, **kwargs):
+    """An Image row with a real PNG file of the given pixel size."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    from articles.models import Image
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), "#336699").save(buffer, format="PNG")
+    kwargs.setdefault("alt", "A harbour at dawn")
+    upload = SimpleUploadedFile(f"photo-{next(_seq)}.png", buffer.getvalue(), "image/png")
+    return Image.objects.create(file=upload, **kwargs)

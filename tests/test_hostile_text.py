@@ -92,7 +92,11 @@ class _ActiveMarkup(HTMLParser):
         self.found = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "iframe", "object", "embed", "svg", "math", "base", "form"}:
+        structured_data = tag == "script" and ("type", "application/ld+json") in attrs
+        if (
+            tag in {"script", "iframe", "object", "embed", "svg", "math", "base"}
+            and not structured_data
+        ):
             self.found.append(tag)
         for name, value in attrs:
             url = name in {"href", "src", "action", "formaction", "data", "xlink:href"}

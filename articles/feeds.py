@@ -1,0 +1,152 @@
+"""RSS 2.0 feeds of the site, a section, a tag and an author; an Atom feed of the whole site.
+
+Every link is absolute from SITE_URL (not the request's host), so a feed fetched through a
+proxy or an internal address still points readers at the public site.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
+
+from .metadata import absolute_url, share_image
+from .models import Article, Author, Section, Tag
+
+FEED_ITEMS = 30
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+
+
+class MediaContentMixin:
+    """Adds <media:content> (Media RSS) for the hero image: URL, type, width and height."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:media": MEDIA_NS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        image = item.get("image")
+        if image:
+            attrs = {"url": image["url"], "medium": "image"}
+            attrs |= {"width": str(image["width"]), "height": str(image["height"])}
+            handler.startElement("media:content", attrs)
+            if image["alt"]:
+                handler.addQuickElement("media:description", image["alt"], {"type": "plain"})
+            handler.endElement("media:content")
+
+
+class RssWithMedia(MediaContentMixin, Rss201rev2Feed):
+    pass
+
+
+class AtomWithMedia(MediaContentMixin, Atom1Feed):
+    pass
+
+
+class SiteFeed(Feed):
+    feed_type = RssWithMedia
+    description = "The latest stories."
+    url_name = "articles:feed"
+
+    def title(self, obj=None):
+        return settings.SITE_NAME
+
+    def link(self, obj=None):
+        return absolute_url(reverse("articles:home"))
+
+    def feed_url(self, obj=None):
+        return absolute_url(reverse(self.url_name))
+
+    def stories(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        stories = self.stories(obj).for_listing().prefetch_related("tags")
+        return stories.newest_first()[:FEED_ITEMS]
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        # The standfirst as escaped text, then the body the sanitiser stored.
+        standfirst = f"<p><strong>{escape(item.standfirst)}</strong></p>" if item.standfirst else ""
+        return standfirst + item.body
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_guid(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at or item.published_at
+
+    def item_author_name(self, item):
+        return ", ".join(author.name for author in item.byline_authors()) or None
+
+    def item_categories(self, item):
+        return [tag.name for tag in item.tags.all()]
+
+    def item_extra_kwargs(self, item):
+        return {"image": share_image(item)}
+
+
+class AtomSiteFeed(SiteFeed):
+    feed_type = AtomWithMedia
+    subtitle = SiteFeed.description
+    url_name = "articles:atom_feed"
+
+    def author_name(self, obj=None):
+        return settings.SITE_NAME  # Atom wants an author for entries without a byline
+
+
+class SectionFeed(SiteFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj):
+        return f"{obj.name} | {settings.SITE_NAME}"
+
+    def description(self, obj):
+        return obj.description or f"The latest {obj.name} stories."
+
+    def link(self, obj):
+        return absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj):
+        return absolute_url(reverse("articles:section_feed", args=[obj.slug]))
+
+    def stories(self, obj):
+        return Article.objects.published().filter(section=obj)
+
+
+class TagFeed(SectionFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def description(self, obj):
+        return f"Stories about {obj.name}."
+
+    def feed_url(self, obj):
+        return absolute_url(reverse("articles:tag_feed", args=[obj.slug]))
+
+    def stories(self, obj):
+        return Article.objects.published().filter(tagged_articles__tag=obj)
+
+
+class AuthorFeed(SectionFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def description(self, obj):
+        return f"The latest stories by {obj.name}."
+
+    def feed_url(self, obj):
+        return absolute_url(reverse("articles:author_feed", args=[obj.slug]))
+
+    def stories(self, obj):
+        return Article.objects.published().filter(bylines__author=obj)

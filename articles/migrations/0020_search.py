@@ -1,0 +1,81 @@
+import django.contrib.postgres.search
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+def create_search_structures(apps, schema_editor):
+    """Each database gets its own index: a GIN index on PostgreSQL, an FTS5 table on SQLite."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE INDEX articles_articlesearch_vector_gin "
+            "ON articles_articlesearch USING gin (vector)"
+        )
+    elif vendor == "sqlite":
+        schema_editor.execute(
+            "CREATE VIRTUAL TABLE articles_article_fts USING fts5("
+            "headline, tags, authors, standfirst, body, "
+            "tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        # bm25 weights, in column order: headline, tags, authors, standfirst, body.
+        schema_editor.execute(
+            "INSERT INTO articles_article_fts (articles_article_fts, rank) "
+            "VALUES ('rank', 'bm25(10.0, 6.0, 4.0, 4.0, 1.0)')"
+        )
+
+
+def drop_search_structures(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS articles_articlesearch_vector_gin")
+    elif vendor == "sqlite":
+        schema_editor.execute("DROP TABLE IF EXISTS articles_article_fts")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("articles", "0030_images"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="ArticleFTS",
+            fields=[
+                (
+                    "article",
+                    models.OneToOneField(
+                        db_column="rowid",
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="fts",
+                        serialize=False,
+                        to="articles.article",
+                    ),
+                ),
+                ("document", models.TextField(db_column="articles_article_fts")),
+                ("rank", models.FloatField()),
+            ],
+            options={
+                "db_table": "articles_article_fts",
+                "managed": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="ArticleSearch",
+            fields=[
+                (
+                    "article",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="search",
+                        serialize=False,
+                        to="articles.article",
+                    ),
+                ),
+                ("vector", django.contrib.postgres.search.SearchVectorField()),
+            ],
+        ),
+        migrations.RunPython(create_search_structures, drop_search_structures, elidable=False),
+    ]

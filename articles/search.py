@@ -1,0 +1,293 @@
+"""Full-text search over published articles: one interface, a PostgreSQL and an SQLite backend.
+
+PostgreSQL keeps a weighted tsvector per article in a GIN-indexed table (English stemming,
+ranked by ts_rank); SQLite keeps an FTS5 table (Porter stemming, ranked by bm25). Either way an
+article is re-indexed after the transaction that changed it commits, so a rolled-back edit
+never reaches the index and bylines and tags saved after the article are included.
+"""
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection, transaction
+from django.db.models import F, Func, Lookup, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleFTS,
+    ArticleSearch,
+    Author,
+    Tag,
+    TaggedArticle,
+)
+from .text import clean_line
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+SNIPPET_WORDS = 30
+# Highlight markers the database puts around matches. They can never come from stored text:
+# every stored field goes through text.drop_invalid_code_points, which removes them.
+MARK_START, MARK_END = "\x02", "\x03"
+_WORD = re.compile(r"[^\W_]+")
+_MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a reader's query, capped; punctuation and operators are never syntax."""
+    return _WORD.findall(clean_line(text[:MAX_QUERY_CHARS]))[:MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """Ranked matches that a Paginator can page through.
+
+    Counting and fetching a page are different queries on purpose: the count needs no rank,
+    and on SQLite a COUNT over the ranking join is planned article by article (slow), while
+    one over `pk IN (FTS matches)` is not.
+    """
+
+    ranked: QuerySet
+    matching: QuerySet
+
+    def count(self) -> int:
+        return self.matching.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        return self.ranked[key]
+
+    def __iter__(self):
+        return iter(self.ranked)
+
+
+def search_articles(text: str) -> SearchResults:
+    """Published articles matching every word, best first, each with `search_snippet`."""
+    terms = query_terms(text)
+    articles = Article.objects.published()
+    if not terms:
+        return SearchResults(articles.none(), articles.none())
+    return backend().results(articles, terms)
+
+
+def highlight(snippet: str) -> SafeString:
+    """Escape a snippet; only the <mark> around each match is markup."""
+    text = escape(backend().snippet_text(snippet or ""))
+    text = _MARKED.sub(r"<mark>\1</mark>", text)
+    return mark_safe(text.replace(MARK_START, "").replace(MARK_END, ""))  # noqa: S308
+
+
+def index_articles(pks: Iterable[int]) -> None:
+    pks = list(pks)
+    if pks:
+        backend().index(pks)
+
+
+def rebuild_index(batch_size: int = 500) -> int:
+    """Index every article again (after a bulk load that bypassed save()); returns the count."""
+    pks = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), batch_size):
+        index_articles(pks[start : start + batch_size])
+    return len(pks)
+
+
+def backend():
+    return PostgresSearch() if connection.vendor == "postgresql" else SqliteSearch()
+
+
+class PostgresSearch:
+    config = "english"
+
+    def results(self, articles: QuerySet, terms: list[str]) -> SearchResults:
+        query = SearchQuery(" ".join(terms), config=self.config)  # every word, stemmed
+        snippet = SearchHeadline(
+            Func(
+                F("body"),
+                Value("<[^>]+>"),
+                Value(" "),
+                Value("g"),
+                function="regexp_replace",
+                output_field=TextField(),
+            ),
+            query,
+            config=self.config,
+            start_sel=MARK_START,
+            stop_sel=MARK_END,
+            max_words=SNIPPET_WORDS,
+            min_words=SNIPPET_WORDS // 2,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+        matching = articles.filter(search__vector=query)
+        ranked = (
+            matching.for_listing()
+            .annotate(search_rank=SearchRank(F("search__vector"), query), search_snippet=snippet)
+            .order_by("-search_rank", "-published_at", "-pk")
+        )
+        return SearchResults(ranked, matching)
+
+    def snippet_text(self, snippet: str) -> str:
+        return html.unescape(snippet)  # ts_headline cut it from the stored HTML
+
+    def index(self, pks: list[int]) -> None:
+        """Upsert the vectors in one statement; the ORM writes the SELECT half of it."""
+        rows = (
+            Article.objects.filter(pk__in=pks)
+            .annotate(vector=self.vector())
+            .values("pk", "vector")
+            .order_by()
+        )
+        select_sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {ArticleSearch._meta.db_table} (article_id, vector) {select_sql} "  # noqa: S608
+                "ON CONFLICT (article_id) DO UPDATE SET vector = EXCLUDED.vector",
+                params,
+            )
+
+    def vector(self):
+        def weighted(expression, weight):
+            return SearchVector(expression, config=self.config, weight=weight)
+
+        tags = _names(TaggedArticle, "content_object", "tag__name")
+        authors = _names(ArticleAuthor, "article", "author__name")
+        return (
+            weighted("headline", "A")
+            + weighted(tags, "A")
+            + weighted(authors, "B")
+            + weighted("standfirst", "B")
+            + weighted("body", "C")  # PostgreSQL's parser skips HTML tags by itself
+        )
+
+
+def _names(model, article_field: str, name_field: str):
+    """The names joined by spaces, as a subquery per article (an UPDATE cannot join)."""
+    names = (
+        model.objects.filter(**{article_field: OuterRef("pk")})
+        .values(article_field)
+        .annotate(names=StringAgg(name_field, " "))
+        .values("names")
+    )
+    return Coalesce(Subquery(names), Value(""), output_field=TextField())
+
+
+class FullTextMatch(Lookup):
+    """`fts__document__match=...`: FTS5's MATCH, on the one field it makes sense for."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+ArticleFTS._meta.get_field("document").register_lookup(FullTextMatch)
+
+
+class SqliteSearch:
+    table = ArticleFTS._meta.db_table
+
+    def results(self, articles: QuerySet, terms: list[str]) -> SearchResults:
+        # Each word quoted, so FTS5 reads it as a word and never as an operator.
+        match = " ".join('"{}"'.format(term.replace('"', '""')) for term in terms)
+        snippet = Func(
+            Value(MARK_START),
+            Value(MARK_END),
+            Value("…"),
+            Value(SNIPPET_WORDS),
+            template=f"snippet({self.table}, 4, %(expressions)s)",
+            output_field=TextField(),
+        )
+        ranked = (
+            articles.for_listing()
+            .filter(fts__document__match=match)
+            .annotate(search_rank=F("fts__rank"), search_snippet=snippet)
+            .order_by("search_rank", "-published_at", "-pk")
+        )
+        hits = ArticleFTS.objects.filter(document__match=match).values("article_id")
+        return SearchResults(ranked, articles.filter(pk__in=Subquery(hits)))
+
+    def snippet_text(self, snippet: str) -> str:
+        return snippet  # the FTS5 table holds plain text already
+
+    def index(self, pks: list[int]) -> None:
+        articles = Article.objects.filter(pk__in=pks).prefetch_related("tags", "bylines__author")
+        rows = [
+            (
+                article.pk,
+                article.headline,
+                " ".join(tag.name for tag in article.tags.all()),
+                " ".join(author.name for author in article.byline_authors()),
+                article.standfirst,
+                html.unescape(strip_tags(article.body)),
+            )
+            for article in articles
+        ]
+        placeholders = ", ".join("%s" for _ in pks)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {self.table} WHERE rowid IN ({placeholders})", pks)  # noqa: S608
+            cursor.executemany(
+                f"INSERT INTO {self.table} (rowid, headline, tags, authors, standfirst, body) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                rows,
+            )
+
+
+# --- Keeping the index in step ---------------------------------------------------------------
+# Receivers, because the index is a decoupled concern: every path that changes an article, its
+# bylines or its tags (admin, workflow, importer, shell) is covered without knowing about search.
+
+
+def _reindex_on_commit(pks: Iterable[int]) -> None:
+    pks = list(pks)
+
+    def reindex():
+        index_articles(pks)
+
+    # robust: the edit has committed; a failing index update is logged, not shown to the editor.
+    transaction.on_commit(reindex, robust=True)
+
+
+def _article_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _reindex_on_commit([instance.pk])
+
+
+def _article_deleted(sender, instance, **kwargs):
+    _reindex_on_commit([instance.pk])  # indexing a missing article drops its entry
+
+
+def _link_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _reindex_on_commit([getattr(instance, "article_id", None) or instance.content_object_id])
+
+
+def _author_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _reindex_on_commit(instance.bylines.values_list("article_id", flat=True))
+
+
+def _tag_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _reindex_on_commit(instance.tagged_articles.values_list("content_object_id", flat=True))
+
+
+def connect_receivers() -> None:
+    post_save.connect(_article_saved, sender=Article, dispatch_uid="search_article_saved")
+    post_delete.connect(_article_deleted, sender=Article, dispatch_uid="search_article_deleted")
+    for model in (ArticleAuthor, TaggedArticle):
+        for signal in (post_save, post_delete):
+            signal.connect(_link_changed, sender=model, dispatch_uid=f"search_{model.__name__}")
+    post_save.connect(_author_saved, sender=Author, dispatch_uid="search_author_saved")
+    post_save.connect(_tag_saved, sender=Tag, dispatch_uid="search_tag_saved")

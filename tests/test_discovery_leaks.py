@@ -1,0 +1,100 @@
+"""A story readers may not see (draft, in review, scheduled but not due, withdrawn) is in no
+feed, sitemap, search result or related list; related stories are chosen first, then by tags."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import make_article, make_author, make_section
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN_STATES = [
+    {"state": Article.State.DRAFT, "published_at": None},
+    {"state": Article.State.REVIEW, "published_at": None},
+    {"state": Article.State.SCHEDULED, "published_at": timezone.now() + timedelta(hours=1)},
+    {"state": Article.State.WITHDRAWN, "published_at": timezone.now() - timedelta(hours=1)},
+]
+
+
+def related_headlines(story, tags=None) -> list[str]:
+    tag_ids = [t.pk for t in story.tags.all()] if tags is None else tags
+    return [a.headline for a in Article.objects.published().related_to(story, tag_ids)]
+
+
+@pytest.mark.parametrize("fields", HIDDEN_STATES, ids=lambda f: f["state"])
+def test_hidden_story_is_in_no_feed_sitemap_search_result_or_related_list(
+    client, django_capture_on_commit_callbacks, fields
+):
+    author = make_author(slug="ada")
+    section = make_section(slug="city")
+    with django_capture_on_commit_callbacks(execute=True):
+        visible = make_article(headline="Visible zebra story", section=section, authors=[author],
+                               tags=["Zebras"])  # fmt: skip
+        hidden = make_article(
+            headline="SECRET zebra story", section=section, authors=[author], tags=["Zebras"],
+            published=False, **fields,
+        )  # fmt: skip
+        visible.related.add(hidden)
+
+    urls = [
+        "/feed/", "/feed/atom/", "/city/feed/", "/tags/zebras/feed/", "/authors/ada/feed/",
+        "/sitemap.xml", "/sitemap-articles.xml", "/news-sitemap.xml", "/search/?q=zebra",
+        visible.get_absolute_url(),
+    ]  # fmt: skip
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "SECRET" not in response.content.decode(), url
+        assert hidden.slug not in response.content.decode(), url
+    assert related_headlines(visible) == []
+
+
+@pytest.mark.parametrize("fields", HIDDEN_STATES, ids=lambda f: f["state"])
+def test_section_author_and_tag_with_only_hidden_stories_are_not_in_the_sitemaps(client, fields):
+    make_article(headline="Elsewhere", section=make_section(slug="other"))
+    make_article(
+        headline="SECRET", section=make_section(slug="hush"), authors=[make_author(slug="ghost")],
+        tags=["Whisper"], published=False, **fields,
+    )  # fmt: skip
+    for url in ["/sitemap-sections.xml", "/sitemap-authors.xml", "/sitemap-tags.xml"]:
+        html = client.get(url).content.decode()
+        assert "hush" not in html and "ghost" not in html and "whisper" not in html, url
+
+
+def test_scheduled_story_appears_everywhere_once_due(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article(
+            headline="Due quagga story", published=False, state=Article.State.SCHEDULED,
+            published_at=timezone.now() - timedelta(seconds=1), tags=["Quaggas"],
+        )  # fmt: skip
+    for url in ["/feed/", "/sitemap-articles.xml", "/news-sitemap.xml", "/search/?q=quagga"]:
+        assert "quagga" in client.get(url).content.decode().lower(), url
+
+
+def test_related_stories_are_chosen_ones_first_then_most_shared_tags_then_newest():
+    section = make_section()
+    story = make_article(headline="Main", section=section, tags=["a", "b", "c"])
+    now = timezone.now()
+    make_article(headline="One tag, new", section=section, tags=["a"],
+                               published_at=now - timedelta(minutes=1))  # fmt: skip
+    make_article(headline="Two tags", section=section, tags=["a", "b"],
+                            published_at=now - timedelta(days=3))  # fmt: skip
+    make_article(headline="One tag, old", section=section, tags=["c"],
+                               published_at=now - timedelta(days=5))  # fmt: skip
+    chosen = make_article(headline="Chosen", section=section, published_at=now - timedelta(days=9))
+    make_article(headline="Unrelated", section=section, tags=["z"])
+    story.related.add(chosen)
+
+    assert related_headlines(story) == ["Chosen", "Two tags", "One tag, new", "One tag, old"]
+
+
+def test_related_stories_take_one_query(django_assert_num_queries):
+    story = make_article(tags=["a", "b"])
+    for _ in range(6):
+        make_article(tags=["a", "b"])
+    tag_ids = [t.pk for t in story.tags.all()]
+    with django_assert_num_queries(1):
+        assert len(related_headlines(story, tag_ids)) == 4

@@ -1,0 +1,191 @@
+"""export_articles: JSON and Markdown with front matter that import_articles reads back."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import yaml
+from django.core.management import call_command, get_commands
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from articles.models import Article, Author, Section, Tag
+from tests.factories import make_article, make_author, make_section
+
+pytestmark = pytest.mark.django_db
+
+importer_available = "import_articles" in get_commands()
+needs_importer = pytest.mark.skipif(
+    not importer_available, reason="the import_articles command is not in this checkout"
+)
+
+TRICKY_HEADLINE = "Budget: “yes” --- or no? #1 & <b>not bold</b>"
+
+
+def newsroom():
+    """Stories in every state, with ordered bylines, tags, Unicode and YAML-looking text."""
+    city = make_section(name="City & Harbour", slug="city")
+    ada, bo = make_author(name="Ada Reporter", slug="ada"), make_author(name="Bo Writer", slug="bo")
+    published = timezone.now() - timedelta(days=2)
+    return [
+        make_article(
+            headline=TRICKY_HEADLINE, slug="budget", standfirst="yes: no\n---\nnull",
+            body="<h2>Vote</h2><p>Café <em>façade</em> — “quoted” &amp; <a href=\"https://x.example/\">linked</a>.</p>",
+            section=city, authors=[bo, ada], tags=["Politics", "Årsbudget"],
+            published_at=published, updated_at=published + timedelta(hours=1),
+        ),
+        make_article(headline="Draft story", slug="draft-story", section=city, published=False),
+        make_article(
+            headline="Scheduled story", slug="scheduled-story", section=city, authors=[ada],
+            published=False, state=Article.State.SCHEDULED,
+            published_at=timezone.now() + timedelta(days=1),
+        ),
+        make_article(
+            headline="Withdrawn story", slug="withdrawn-story", section=city, published=False,
+            state=Article.State.WITHDRAWN, published_at=published,
+        ),
+    ]  # fmt: skip
+
+
+def export_json(*args) -> dict:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_articles", *args, stdout=out, stderr=err)
+    return json.loads(out.getvalue()), err.getvalue()
+
+
+def test_json_export_to_standard_output_carries_every_field(capsys):
+    story = newsroom()[0]
+
+    call_command("export_articles")
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+
+    assert "Exported 4 articles to standard output." in err
+    record = next(item for item in data["articles"] if item["slug"] == "budget")
+    assert record == {
+        "headline": TRICKY_HEADLINE,
+        "slug": "budget",
+        "standfirst": "yes: no\n---\nnull",
+        "body": story.body,
+        "section": "city",
+        "section_name": "City & Harbour",
+        "authors": [{"name": "Bo Writer", "slug": "bo"}, {"name": "Ada Reporter", "slug": "ada"}],
+        "tags": ["Politics", "Årsbudget"],
+        "published_at": story.published_at.isoformat(),
+        "updated_at": story.updated_at.isoformat(),
+        "state": "published",
+        "homepage_priority": 0,
+        "seo_title": "",
+        "seo_description": "",
+        "canonical_url": "",
+    }
+    draft = next(item for item in data["articles"] if item["slug"] == "draft-story")
+    assert draft["published_at"] is None and draft["state"] == "draft"
+
+
+def test_state_filter(capsys):
+    newsroom()
+    call_command("export_articles", "--state", "published", "--state", "scheduled")
+    slugs = {item["slug"] for item in json.loads(capsys.readouterr().out)["articles"]}
+    assert slugs == {"budget", "scheduled-story"}
+
+
+def test_json_export_to_a_file(tmp_path, capsys):
+    newsroom()
+    target = tmp_path / "export.json"
+    call_command("export_articles", "--output", str(target))
+    assert "Exported 4 articles" in capsys.readouterr().out
+    assert len(json.loads(target.read_text(encoding="utf-8"))["articles"]) == 4
+
+
+def test_markdown_export_writes_one_file_per_article_with_front_matter(tmp_path):
+    story = newsroom()[0]
+    folder = tmp_path / "stories"
+
+    call_command(
+        "export_articles", "--format", "markdown", "--output", str(folder), stdout=io.StringIO()
+    )
+
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "budget.md", "draft-story.md", "scheduled-story.md", "withdrawn-story.md",
+    ]  # fmt: skip
+    text = (folder / "budget.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    end = text.index("\n---\n", 3)
+    meta = yaml.safe_load(text[4:end])
+    assert text[end + 5 :] == story.body
+    assert meta["headline"] == TRICKY_HEADLINE
+    assert meta["standfirst"] == "yes: no\n---\nnull"
+    assert meta["section"] == "city" and meta["section_name"] == "City & Harbour"
+    assert meta["authors"] == ["Bo Writer", "Ada Reporter"]
+    assert meta["tags"] == ["Politics", "Årsbudget"]
+    assert meta["published_at"] == story.published_at.isoformat()
+    assert meta["state"] == "published"
+    assert meta["body_format"] == "html"
+
+
+def test_markdown_export_needs_a_folder(tmp_path):
+    newsroom()
+    with pytest.raises(CommandError, match="needs --output"):
+        call_command("export_articles", "--format", "markdown")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    with pytest.raises(CommandError, match="is a file"):
+        call_command("export_articles", "--format", "markdown", "--output", str(a_file))
+
+
+def test_a_slug_cannot_write_outside_the_folder(tmp_path):
+    make_article(slug="../../escape")
+    folder = tmp_path / "out"
+    call_command(
+        "export_articles", "--format", "markdown", "--output", str(folder), stdout=io.StringIO()
+    )
+    [written] = list(folder.iterdir())
+    assert written.parent == folder
+    assert not (tmp_path / "escape.md").exists()
+
+
+def snapshot() -> dict[str, dict]:
+    """Each article as readers and editors know it, keyed by slug."""
+    articles = Article.objects.select_related("section").prefetch_related("tags", "bylines__author")
+    return {
+        a.slug: {
+            "headline": a.headline,
+            "standfirst": a.standfirst,
+            "body": a.body,
+            "section": (a.section.slug, a.section.name),
+            "bylines": [b.author.name for b in a.bylines.all()],
+            "tags": sorted(t.name for t in a.tags.all()),
+            "published_at": a.published_at,
+            "updated_at": a.updated_at,
+            "state": a.state,
+        }
+        for a in articles
+    }
+
+
+def wipe():
+    Article.objects.all().delete()
+    Author.objects.all().delete()
+    Section.objects.all().delete()
+    Tag.objects.all().delete()
+
+
+@needs_importer
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_export_wipe_import_reproduces_every_article(tmp_path, fmt):
+    newsroom()
+    before = snapshot()
+    target = tmp_path / ("export.json" if fmt == "json" else "stories")
+    call_command("export_articles", "--format", fmt, "--output", str(target), stdout=io.StringIO())
+
+    wipe()
+    assert not Article.objects.exists()
+    call_command("import_articles", str(target), stdout=io.StringIO(), stderr=io.StringIO())
+
+    after = snapshot()
+    assert set(after) == set(before)
+    for slug, fields in before.items():
+        for name, value in fields.items():
+            assert after[slug][name] == value, (slug, name)

@@ -1,0 +1,163 @@
+"""RSS 2.0 and Atom feeds: valid XML with absolute links, dates, bylines, tags and images."""
+
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+from defusedxml import ElementTree as ET
+from django.utils import timezone
+
+from tests.factories import make_article, make_author, make_section, make_sized_image
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "https://news.example"
+
+
+def rss_items(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    for required in ("title", "link", "description"):
+        assert channel.findtext(required), required
+    return channel, channel.findall("item")
+
+
+def test_site_feed_items_carry_absolute_links_dates_bylines_tags_and_the_hero_image(client):
+    ada, bo = make_author(name="Ada Reporter"), make_author(name="Bo Writer")
+    when = timezone.now() - timedelta(hours=2)
+    story = make_article(
+        headline="Harbour bridge reopens", standfirst="Traffic flows again.",
+        body="<p>The bridge <em>reopened</em> today.</p>", authors=[ada, bo],
+        tags=["Transport", "City"], published_at=when, hero_image=make_sized_image(),
+    )  # fmt: skip
+
+    channel, items = rss_items(client, "/feed/")
+
+    assert channel.findtext("link") == "https://news.example/"
+    [item] = items
+    url = "https://news.example" + story.get_absolute_url()
+    assert item.findtext("title") == "Harbour bridge reopens"
+    assert item.findtext("link") == url
+    assert item.findtext("guid") == url
+    assert parsedate_to_datetime(item.findtext("pubDate")) == when.replace(microsecond=0)
+    assert item.findtext(f"{DC}creator") == "Ada Reporter, Bo Writer"
+    assert sorted(c.text for c in item.findall("category")) == ["City", "Transport"]
+    description = item.findtext("description")
+    assert "<em>reopened</em>" in description and "Traffic flows again." in description
+    media = item.find(f"{MEDIA}content")
+    assert media.get("url").startswith("https://news.example/media/")
+    assert (media.get("width"), media.get("height"), media.get("medium")) == (
+        "1200",
+        "630",
+        "image",
+    )
+    assert media.findtext(f"{MEDIA}description") == "A harbour at dawn"
+
+
+def test_feed_description_keeps_the_sanitised_body_and_escapes_the_standfirst(client):
+    make_article(standfirst="<script>alert(1)</script>", body="<p>ok<script>alert(2)</script></p>")
+    _, [item] = rss_items(client, "/feed/")
+    description = item.findtext("description")
+    assert "<script>" not in description
+    assert "&lt;script&gt;alert(1)" in description
+
+
+def test_site_feed_is_newest_first_and_capped(client):
+    section = make_section()
+    for n in range(35):
+        make_article(headline=f"Story {n:02d}", section=section,
+                     published_at=timezone.now() - timedelta(minutes=n))  # fmt: skip
+    _, items = rss_items(client, "/feed/")
+    assert len(items) == 30
+    assert [i.findtext("title") for i in items[:2]] == ["Story 00", "Story 01"]
+
+
+def test_section_tag_and_author_feeds_list_only_their_stories(client):
+    sport, city = make_section(name="Sport", slug="sport"), make_section(slug="city")
+    ada = make_author(name="Ada", slug="ada")
+    make_article(headline="Cup final", section=sport, tags=["Football"], authors=[ada])
+    make_article(headline="Council vote", section=city)
+
+    for url, title in [
+        ("/sport/feed/", "Sport | The Newsroom"),
+        ("/tags/football/feed/", "Football | The Newsroom"),
+        ("/authors/ada/feed/", "Ada | The Newsroom"),
+    ]:
+        channel, items = rss_items(client, url)
+        assert channel.findtext("title") == title
+        assert [i.findtext("title") for i in items] == ["Cup final"], url
+        atom_self = channel.find(f"{ATOM}link")
+        assert atom_self.get("href") == "https://news.example" + url
+
+
+def test_feeds_of_unknown_things_answer_404(client):
+    for url in ["/nowhere/feed/", "/tags/nothing/feed/", "/authors/nobody/feed/"]:
+        assert client.get(url).status_code == 404
+
+
+def test_atom_feed_is_valid_and_absolute(client):
+    story = make_article(headline="Atom story", authors=[make_author(name="Ada")])
+    response = client.get("/feed/atom/")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    assert root.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert root.findtext(f"{ATOM}{required}"), required
+    [entry] = root.findall(f"{ATOM}entry")
+    for required in ("id", "title", "updated", "published"):
+        assert entry.findtext(f"{ATOM}{required}"), required
+    link = entry.find(f"{ATOM}link[@rel='alternate']")
+    assert link.get("href") == "https://news.example" + story.get_absolute_url()
+    assert entry.find(f"{ATOM}author").findtext(f"{ATOM}name") == "Ada"
+
+
+def test_html_pages_point_at_their_feeds(client):
+    section = make_section(slug="sport")
+    ada = make_author(slug="ada")
+    make_article(section=section, tags=["Football"], authors=[ada])
+    expected = {
+        "/": "/feed/",
+        "/sport/": "/sport/feed/",
+        "/tags/football/": "/tags/football/feed/",
+        "/authors/ada/": "/authors/ada/feed/",
+    }
+    for page, feed in expected.items():
+        html = client.get(page).content.decode()
+        assert '<link rel="alternate" type="application/rss+xml" title="' in html, page
+        assert f'href="{feed}"' in html, page
+        assert 'type="application/atom+xml"' in html, page
+
+
+def test_hostile_text_keeps_every_feed_and_sitemap_well_formed(client):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    corpus = Path(settings.BASE_DIR).parent / "shared" / "corpus"
+    if not corpus.exists():
+        pytest.skip(f"corpus not found at {corpus}")
+    lines = []
+    for name in ("xss_vectors.txt", "unicode_strings.txt", "injection_strings.txt"):
+        text = (corpus / name).read_text(encoding="utf-8").splitlines()
+        lines += [line for line in text if line.strip() and not line.startswith("#")]
+    section = make_section(slug="news")
+    for n, line in enumerate(lines):
+        make_article(headline=line[:250], slug=f"hostile-{n}", standfirst=line, section=section,
+                     tags=[line[:90]], body=f"<p>{line}</p>")  # fmt: skip
+
+    for url in ["/feed/", "/feed/atom/", "/news/feed/", "/news-sitemap.xml",
+                "/sitemap-articles.xml", "/sitemap-tags.xml"]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        ET.fromstring(response.content)  # raises if any text broke the XML

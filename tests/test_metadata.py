@@ -1,0 +1,237 @@
+"""What search engines and social cards read: titles, descriptions, canonical links, OpenGraph,
+Twitter cards and NewsArticle JSON-LD; and that no field can break out of the page."""
+
+import json
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from articles.metadata import cut_at_word, first_paragraph
+from tests.factories import make_article, make_author, make_section, make_sized_image
+
+pytestmark = pytest.mark.django_db
+
+
+class Head(HTMLParser):
+    """Collects <title>, <meta>, <link> and JSON-LD scripts, and every element's nesting."""
+
+    def __init__(self):
+        super().__init__()
+        self.meta: dict[str, list[str]] = {}
+        self.links: dict[str, list[str]] = {}
+        self.title = ""
+        self.json_ld: list[str] = []
+        self.scripts = 0
+        self.h1 = 0
+        self._in = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta":
+            key = attrs.get("property") or attrs.get("name")
+            if key:
+                self.meta.setdefault(key, []).append(attrs.get("content"))
+        elif tag == "link":
+            self.links.setdefault(attrs.get("rel"), []).append(attrs.get("href"))
+        elif tag == "script":
+            self.scripts += 1
+            self._in = "json" if attrs.get("type") == "application/ld+json" else "script"
+            if self._in == "json":
+                self.json_ld.append("")
+        elif tag == "title":
+            self._in = "title"
+        elif tag == "h1":
+            self.h1 += 1
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "title"}:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "json":
+            self.json_ld[-1] += data
+        elif self._in == "title":
+            self.title += data
+
+
+def head_of(client, url) -> Head:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    parser = Head()
+    parser.feed(response.content.decode())
+    return parser
+
+
+@pytest.fixture(autouse=True)
+def _site(settings):
+    settings.SITE_URL = "https://news.example"
+    settings.SITE_NAME = "Harbour Times"
+
+
+def full_story():
+    ada = make_author(name="Ada Reporter", slug="ada")
+    bo = make_author(name="Bo Writer", slug="bo")
+    published = timezone.now() - timedelta(days=1)
+    return make_article(
+        headline="Harbour bridge reopens", slug="bridge", standfirst="Traffic flows again.",
+        section=make_section(name="City", slug="city"), authors=[ada, bo],
+        tags=["Transport", "Harbour"], published_at=published,
+        updated_at=published + timedelta(hours=3), hero_image=make_sized_image(),
+    )  # fmt: skip
+
+
+def test_article_json_ld_is_a_complete_news_article(client):
+    story = full_story()
+    head = head_of(client, story.get_absolute_url())
+
+    [raw] = head.json_ld
+    data = json.loads(raw)
+    canonical = "https://news.example" + story.get_absolute_url()
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "Harbour bridge reopens"
+    assert parse_datetime(data["datePublished"]) == story.published_at.replace(microsecond=0)
+    assert parse_datetime(data["dateModified"]) > parse_datetime(data["datePublished"])
+    [image] = data["image"]
+    assert image["url"].startswith("https://news.example/media/")
+    assert (image["width"], image["height"]) == (1200, 630)
+    assert data["author"] == [
+        {"@type": "Person", "name": "Ada Reporter", "url": "https://news.example/authors/ada/"},
+        {"@type": "Person", "name": "Bo Writer", "url": "https://news.example/authors/bo/"},
+    ]
+    assert data["publisher"]["@type"] == "Organization"
+    assert data["publisher"]["name"] == "Harbour Times"
+    assert data["publisher"]["logo"]["url"].startswith("https://news.example/static/img/")
+    assert data["mainEntityOfPage"] == {"@type": "WebPage", "@id": canonical}
+    assert data["articleSection"] == "City"
+    assert sorted(data["keywords"]) == ["Harbour", "Transport"]
+
+
+def test_article_head_has_title_description_canonical_opengraph_and_twitter_tags(client):
+    story = full_story()
+    head = head_of(client, story.get_absolute_url())
+    meta = {key: values[0] for key, values in head.meta.items()}
+    canonical = "https://news.example" + story.get_absolute_url()
+
+    assert head.title == "Harbour bridge reopens | Harbour Times"
+    assert meta["description"] == "Traffic flows again."
+    assert head.links["canonical"] == [canonical]
+    assert meta["og:type"] == "article"
+    assert meta["og:title"] == "Harbour bridge reopens"
+    assert meta["og:url"] == canonical
+    assert meta["og:image"].startswith("https://news.example/media/")
+    assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "630")
+    assert parse_datetime(meta["article:published_time"]) == story.published_at.replace(
+        microsecond=0
+    )
+    assert parse_datetime(meta["article:modified_time"]) == story.updated_at.replace(microsecond=0)
+    assert meta["article:section"] == "City"
+    assert sorted(head.meta["article:tag"]) == ["Harbour", "Transport"]
+    assert meta["twitter:card"] == "summary_large_image"
+    assert meta["twitter:image"] == meta["og:image"]
+
+
+def test_seo_overrides_win(client):
+    story = make_article(
+        headline="Long newsroom headline", seo_title="Short SEO title",
+        seo_description="What searchers should read.", canonical_url="https://origin.example/a",
+    )  # fmt: skip
+    head = head_of(client, story.get_absolute_url())
+    assert head.title == "Short SEO title | Harbour Times"
+    assert head.meta["description"] == ["What searchers should read."]
+    assert head.links["canonical"] == ["https://origin.example/a"]
+    assert json.loads(head.json_ld[0])["mainEntityOfPage"]["@id"] == "https://origin.example/a"
+
+
+def test_without_a_standfirst_the_description_is_the_first_paragraph_cut_at_a_word(client):
+    words = "The harbour bridge reopened this morning after months of repairs " * 5
+    story = make_article(standfirst="", body=f"<h2>Sub</h2><p><em>{words}</em></p><p>Second.</p>")
+    description = head_of(client, story.get_absolute_url()).meta["description"][0]
+    assert description.startswith("The harbour bridge reopened")
+    assert description.endswith("…") and len(description) <= 160
+    assert words.startswith(description[:-1])
+
+
+def test_cut_at_word_and_first_paragraph():
+    assert cut_at_word("short text") == "short text"
+    assert cut_at_word("alpha beta gamma", limit=12) == "alpha beta…"
+    assert first_paragraph("<p> </p><p>Fish &amp; <b>chips</b></p>") == "Fish & chips"
+
+
+def test_story_without_image_gets_a_summary_card_and_no_image_property(client):
+    story = make_article()
+    head = head_of(client, story.get_absolute_url())
+    assert head.meta["twitter:card"] == ["summary"]
+    assert "og:image" not in head.meta
+    assert "image" not in json.loads(head.json_ld[0])
+
+
+HOSTILE = "</script><script>alert(1)</script>"
+
+
+def test_a_script_tag_in_any_field_cannot_break_out_of_the_json_ld(client):
+    author = make_author(name=f"Ada {HOSTILE}")
+    story = make_article(
+        headline=HOSTILE, standfirst=HOSTILE, authors=[author], tags=[HOSTILE],
+        section=make_section(name=f"News {HOSTILE}", slug="news"),
+    )  # fmt: skip
+    response = client.get(story.get_absolute_url())
+    html = response.content.decode()
+    head = Head()
+    head.feed(html)
+
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in html
+    assert head.scripts == 1  # only the JSON-LD itself
+    assert head.h1 == 1
+    data = json.loads(head.json_ld[0])
+    assert data["headline"] == HOSTILE
+    assert data["author"][0]["name"] == f"Ada {HOSTILE}"
+    assert HOSTILE in data["keywords"]
+
+
+def test_listing_pages_have_titles_descriptions_canonicals_and_prev_next(client):
+    section = make_section(name="Sport", slug="sport", description="Every result.")
+    for n in range(45):
+        make_article(section=section, published_at=timezone.now() - timedelta(minutes=n))
+
+    first = head_of(client, "/sport/")
+    second = head_of(client, "/sport/?page=2")
+    last = head_of(client, "/sport/?page=3")
+
+    assert first.title == "Sport | Harbour Times"
+    assert first.meta["description"] == ["Every result."]
+    assert first.links["canonical"] == ["https://news.example/sport/"]
+    assert "prev" not in first.links
+    assert first.links["next"] == ["https://news.example/sport/?page=2"]
+    assert second.title == "Sport (page 2) | Harbour Times"
+    assert second.links["canonical"] == ["https://news.example/sport/?page=2"]
+    assert second.links["prev"] == ["https://news.example/sport/"]
+    assert second.links["next"] == ["https://news.example/sport/?page=3"]
+    assert last.links["prev"] == ["https://news.example/sport/?page=2"]
+    assert "next" not in last.links
+
+
+def test_author_and_tag_pages_have_their_own_title_description_and_canonical(client):
+    author = make_author(name="Ada Reporter", slug="ada", bio="Covers the harbour.")
+    make_article(authors=[author], tags=["Ferries"])
+    author_head = head_of(client, "/authors/ada/")
+    tag_head = head_of(client, "/tags/ferries/")
+    assert author_head.title == "Ada Reporter | Harbour Times"
+    assert author_head.meta["description"] == ["Covers the harbour."]
+    assert author_head.links["canonical"] == ["https://news.example/authors/ada/"]
+    assert tag_head.title == "Ferries | Harbour Times"
+    assert tag_head.meta["description"] == ["Stories about Ferries from Harbour Times."]
+    assert tag_head.links["canonical"] == ["https://news.example/tags/ferries/"]
+
+
+def test_metadata_adds_no_query_to_the_article_page(client):
+    story = full_story()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(story.get_absolute_url()).status_code == 200
+    assert len(queries) <= 6
