@@ -66,7 +66,13 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Articles and authors")
     def used_by(self, image):
-        return image_admin.used_by(image)
+        return image_admin.used_by(image, image.viewer)
+
+    def get_object(self, request, object_id, from_field=None):
+        image = super().get_object(request, object_id, from_field)
+        if image is not None:
+            image.viewer = request.user  # used_by shows only articles this user may see
+        return image
 
     class Media:
         js = ["js/focal-point.js"]
@@ -306,6 +312,23 @@ class ArticleAdmin(admin.ModelAdmin):
                 name="articles_article_restore",
             ),
         ] + super().get_urls()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "related":
+            # Only stories readers can see may be chosen, so choosing reveals no one's draft.
+            kwargs["queryset"] = Article.objects.published()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        # Django's date drill-down raises on years past 9998 or huge numbers; refuse them here.
+        limits = {"published_at__year": 9998, "published_at__month": 12, "published_at__day": 31}
+        for name, limit in limits.items():
+            value = request.GET.get(name)
+            if value is not None and not (
+                value.isdigit() and len(value) <= 4 and 1 <= int(value) <= limit
+            ):
+                return redirect(f"{request.path}?e=1")
+        return super().changelist_view(request, extra_context)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

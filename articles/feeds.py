@@ -126,7 +126,7 @@ class SectionFeed(SiteFeed):
 
 class TagFeed(SectionFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(Tag.objects.in_use(), slug=slug)
 
     def description(self, obj):
         return f"Stories about {obj.name}."

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from . import images
+from . import images, workflow
 from .models import Image
 
 
@@ -63,9 +63,10 @@ def focal_point_picker(image: Image) -> str:
     )  # fmt: skip
 
 
-def used_by(image: Image) -> str:
-    """Every article and author page showing this photo, linked to their admin pages."""
-    articles = image.hero_of.order_by("-published_at", "-pk")
+def used_by(image: Image, viewer) -> str:
+    """Every article (that this user may see) and author page showing this photo."""
+    visible = workflow.visible_articles(viewer).values("pk")
+    articles = image.hero_of.filter(pk__in=visible).order_by("-published_at", "-pk")
     authors = image.author_set.order_by("name")
     rows = [
         (reverse("admin:articles_article_change", args=[a.pk]), f"Article: {a.headline}")

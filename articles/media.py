@@ -27,7 +27,7 @@ CONTENT_TYPES = {
 FOREVER = "public, max-age=31536000, immutable"  # rendition names change with their content
 A_DAY = "public, max-age=86400"
 CHUNK = 64 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # past 18 digits no file is that big
 
 
 @require_safe

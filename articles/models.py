@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from taggit.managers import TaggableManager, _TaggableManager
-from taggit.models import ItemBase, TagBase
+from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from . import images
 from .sanitise import sanitise_html
@@ -196,8 +196,17 @@ class Author(models.Model):
         return [u for u in self.links.split() if re.match(r"https?://[^\s/]", u)]
 
 
+class TagQuerySet(models.QuerySet):
+    def in_use(self):
+        """Tags on at least one published story; the others must not show that they exist."""
+        public = TaggedArticle.objects.filter(content_object__in=Article.objects.published())
+        return self.filter(pk__in=public.values("tag_id"))
+
+
 class Tag(TagBase):
     """A tag whose identity is its slug, so case and Unicode form never split one tag in two."""
+
+    objects = NaturalKeyManager.from_queryset(TagQuerySet)()
 
     class Meta:
         ordering = ["name"]

@@ -63,7 +63,7 @@ def author(request, slug):
 
 @require_safe
 def tag(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
     stories = Article.objects.published().for_listing().filter(tagged_articles__tag=tag)
     return render(
         request, "articles/tag.html", {"tag": tag, "page": _page(request, stories.newest_first())}
@@ -74,7 +74,7 @@ def tag(request, slug):
 def article(request, section, year, month, day, slug):
     story = _find_article(slug)
     if story.is_gone():
-        return render(request, "articles/gone.html", {"article": story}, status=410)
+        return render(request, "articles/gone.html", status=410)
     if not story.is_published():
         raise Http404("No such article.")
     if unquote(story.get_absolute_url()) != request.path:

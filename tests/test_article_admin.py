@@ -66,3 +66,29 @@ def test_an_editor_cannot_move_a_story_to_a_section_off_their_desks(client):
     assert "Away is not on your desks." in response.content.decode()
     article.refresh_from_db()
     assert article.section == home
+
+
+def test_only_published_stories_can_be_chosen_as_related(client):
+    writer = make_staff("Writer")
+    client.force_login(writer)
+    own = make_article(published=False, created_by=writer)
+    others_draft = make_article(headline="Someone else's embargoed draft", published=False)
+    public = make_article(headline="A public story")
+    url = reverse("admin:articles_article_change", args=[own.pk])
+
+    refused = client.post(url, article_form_data(own, related=[others_draft.pk]))
+    accepted = client.post(url, article_form_data(own, related=[public.pk]))
+
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert list(own.related.all()) == [public]
+    assert "embargoed" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("year", ["9999", "99999999999999999999", "0000019999999999", "abc", "0"])
+def test_impossible_dates_in_the_list_drill_down_get_the_list_not_an_error(client, year):
+    client.force_login(make_staff("Editor"))
+    url = reverse("admin:articles_article_changelist")
+    response = client.get(url, {"published_at__year": year})
+    assert response.status_code == 302 and response["Location"] == f"{url}?e=1"
+    assert client.get(url, {"published_at__year": "2026"}).status_code == 200

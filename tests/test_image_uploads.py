@@ -433,3 +433,19 @@ def test_deleting_a_photo_removes_its_files(editor_client, django_capture_on_com
 
     assert response.status_code == 302
     assert stored_files() == []
+
+
+def test_a_writer_sees_only_their_own_stories_in_an_images_used_by_list(client):
+    from tests.factories import make_staff
+
+    writer, other = make_staff("Writer"), make_staff("Writer")
+    image = make_image(alt="Shared photo")
+    make_article(headline="My own draft", hero_image=image, published=False, created_by=writer)
+    make_article(headline="Other writer's secret draft", hero_image=image, published=False,
+                 created_by=other)  # fmt: skip
+    client.force_login(writer)
+
+    html = client.get(f"/admin/articles/image/{image.pk}/change/").content.decode()
+
+    assert "Article: My own draft" in html
+    assert "secret draft" not in html

@@ -158,3 +158,13 @@ def test_last_modified_is_an_http_date(client, photo):
 
     modified = Path(settings.MEDIA_ROOT, photo.file.name).stat().st_mtime
     assert response["Last-Modified"] == http_date(modified)
+
+
+@pytest.mark.parametrize(
+    "header", ["bytes=0-" + "9" * 4301, "bytes=" + "9" * 4301 + "-", "bytes=-" + "9" * 30]
+)
+def test_absurdly_long_range_numbers_get_the_whole_file(client, photo, header):
+    url = rendition_url(photo)
+    response = client.get(url, headers={"Range": header})
+    assert response.status_code == 200
+    assert body(response) == body(client.get(url))

@@ -92,6 +92,7 @@ def test_withdrawn_story_answers_410_gone(client):
     response = client.get(url)
     assert response.status_code == 410
     assert "withdrawn" in response.content.decode()
+    assert "Pulled story" not in response.content.decode()  # often withdrawn for legal reasons
 
 
 def test_wrong_date_or_section_redirects_permanently_to_the_canonical_url(client):
@@ -170,3 +171,13 @@ def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok\n"
+
+
+@pytest.mark.parametrize("fields", HIDDEN_STATES, ids=lambda f: f["state"])
+def test_a_tag_only_on_unpublished_stories_has_no_page_or_feed(client, fields):
+    make_article(headline="Embargoed", tags=["Secret merger"], published=False, **fields)
+    make_article(headline="Public", tags=["Weather"])
+    assert client.get("/tags/secret-merger/").status_code == 404
+    assert client.get("/tags/secret-merger/feed/").status_code == 404
+    assert client.get("/tags/weather/").status_code == 200
+    assert client.get("/tags/weather/feed/").status_code == 200
