@@ -7,6 +7,7 @@ Each file is imported in its own transaction, so a bad file leaves nothing behin
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,9 +48,9 @@ class Story:
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     published_at: datetime | None = None
-    updated_at: datetime | None = None
     state: str = ""
-    homepage_priority: int | None = None
+    # Editorial fields only exports carry (updated_at, SEO, canonical, priority): set when present.
+    extras: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -228,21 +229,44 @@ def parse_export_json(text: str) -> list[Story]:
 
 
 def _story_from_mapping(meta: dict, headline: str, body: str) -> Story:
-    priority = meta.get("homepage_priority")
     return Story(
         headline=headline,
         body=body,
         standfirst=_text(meta, "standfirst") or _text(meta, "description"),
-        slug=_text(meta, "slug"),
+        slug=_slug(meta),
         section=_text(meta, "section"),
         section_name=_text(meta, "section_name"),
         authors=_names(meta.get("authors", meta.get("author"))),
         tags=_names(meta.get("tags")),
         published_at=_datetime(meta, "published_at"),
-        updated_at=_datetime(meta, "updated_at"),
         state=_state(meta),
-        homepage_priority=priority if isinstance(priority, int) and priority >= 0 else None,
+        extras=_extras(meta),
     )
+
+
+def _slug(meta: dict) -> str:
+    """A file's own slug, made safe for URLs the same way the admin's slugs are."""
+    wanted = _text(meta, "slug")
+    return make_slug(wanted, fallback="story", max_length=110) if wanted else ""
+
+
+def _extras(meta: dict) -> dict:
+    extras = {}
+    for name in ("seo_title", "seo_description"):
+        if name in meta:
+            limit = Article._meta.get_field(name).max_length
+            extras[name] = clean_line(_text(meta, name))[:limit]
+    if "canonical_url" in meta:
+        url = _text(meta, "canonical_url")
+        if url and not re.match(r"https?://[^\s/]+\S*$", url):
+            raise StoryFileError(f"`canonical_url` is not an http(s) address: {url!r}")
+        extras["canonical_url"] = url
+    if "updated_at" in meta:
+        extras["updated_at"] = _datetime(meta, "updated_at")
+    priority = meta.get("homepage_priority")
+    if isinstance(priority, int) and 0 <= priority <= 32767:
+        extras["homepage_priority"] = priority
+    return extras
 
 
 def _text(meta: dict, key: str) -> str:
@@ -294,19 +318,29 @@ def import_file(path: Path, options: ImportOptions) -> list[Outcome]:
     """Import every story in one file, in one transaction: all of them or none."""
     stories = parse_file(path)
     with transaction.atomic():
-        outcomes = [import_story(story, options) for story in stories]
+        outcomes = [import_story(story, options, file_key=_file_key(path)) for story in stories]
         if options.dry_run:
             transaction.set_rollback(True)
     return outcomes
 
 
-def import_story(story: Story, options: ImportOptions) -> Outcome:
-    """Create or update the article for this story (call inside a transaction)."""
+def _file_key(path: Path) -> str:
+    """What makes a re-import "the same story": the file's name, whatever its headline says."""
+    return "file:" + make_slug(path.stem, fallback="file")
+
+
+def import_story(story: Story, options: ImportOptions, *, file_key: str = "") -> Outcome:
+    """Create or update the article for this story (call inside a transaction).
+
+    A story is the same one again when it carries the same slug (exports do) or, failing
+    that, comes from a file of the same name; JSON entries without a slug match by headline.
+    """
     _check(story)
     outcome = Outcome(action="unchanged", article=None)  # type: ignore[arg-type]
     section = _section(options.section or story.section, story.section_name, outcome)
     authors = [_author(name, outcome) for name in (options.authors or story.authors)]
-    key = story.slug or make_slug(story.headline, fallback="story")
+    tags = list(dict.fromkeys(story.tags + options.tags))
+    key = story.slug or file_key or make_slug(story.headline, fallback="story")
     article = Article.objects.filter(import_key=key).first()
     created = article is None
     if created:
@@ -314,8 +348,11 @@ def import_story(story: Story, options: ImportOptions) -> Outcome:
         changed = True
     else:
         changed = _update_article(article, story, section)
-    changed |= _set_bylines(article, authors)
-    changed |= _set_tags(article, list(dict.fromkeys(story.tags + options.tags)))
+    # A file that names no bylines or tags leaves the ones editors added alone.
+    if authors:
+        changed |= _set_bylines(article, authors)
+    if tags:
+        changed |= _set_tags(article, tags)
     if options.publish:
         changed |= _publish(article, options.published_at)
     if changed:
@@ -385,13 +422,12 @@ def _unique_slug(wanted: str) -> str:
 def _new_article(story: Story, key: str, section: Section) -> Article:
     article = Article(
         import_key=key,
-        slug=_unique_slug(key),
+        slug=_unique_slug(story.slug or make_slug(story.headline, fallback="story")),
         headline=story.headline,
         standfirst=story.standfirst,
         body=story.body,
         section=section,
-        updated_at=story.updated_at,
-        homepage_priority=story.homepage_priority or 0,
+        **story.extras,
     )
     article.save()
     if story.state:
@@ -409,8 +445,7 @@ def _update_article(article: Article, story: Story, section: Section) -> bool:
         "body": sanitise_html(story.body),
         "section": section,
     }
-    if story.homepage_priority is not None:
-        wanted["homepage_priority"] = story.homepage_priority
+    wanted.update(story.extras)
     changed = [name for name, value in wanted.items() if getattr(article, name) != value]
     for name in changed:
         setattr(article, name, wanted[name])

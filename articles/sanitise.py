@@ -19,6 +19,7 @@ ALLOWED_TAGS = {
     "a", "ul", "ol", "li", "blockquote", "code", "pre", "figure", "figcaption",
 }  # fmt: skip
 _VOID_TAGS = {"br", "hr", "img", "wbr", "input", "meta", "link", "source", "area", "col"}
+_SELF_ENDING = {"p", "li"}
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 
 _cleaner = nh3.Cleaner(
@@ -33,14 +34,31 @@ _cleaner = nh3.Cleaner(
 )
 
 
-def nesting_depth(html: str) -> int:
-    depth = deepest = 0
+def nesting_depth(html: str, stop_above: int = MAX_NESTING_DEPTH) -> int:
+    """How deep a parser would nest this markup, in one pass.
+
+    As in HTML, `<div/>` opens a div (only void elements close themselves) and a new `<p>` or
+    `<li>` ends an open one, so neither trick nor plain old-style markup is miscounted.
+    Counting stops past `stop_above`, which keeps the scan linear on hostile input.
+    """
+    open_tags: list[str] = []
+    deepest = 0
     for match in _TAG.finditer(html):
-        closing, name, self_closing = match.groups()
-        if name.lower() in _VOID_TAGS or self_closing:
+        closing, name, _ = match.groups()
+        name = name.lower()
+        if name in _VOID_TAGS:
             continue
-        depth = max(depth - 1, 0) if closing else depth + 1
-        deepest = max(deepest, depth)
+        if closing:
+            if name in open_tags:
+                while open_tags.pop() != name:
+                    pass
+            continue
+        if name in _SELF_ENDING and open_tags and open_tags[-1] == name:
+            open_tags.pop()
+        open_tags.append(name)
+        deepest = max(deepest, len(open_tags))
+        if deepest > stop_above:
+            break
     return deepest
 
 

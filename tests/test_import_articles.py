@@ -210,3 +210,43 @@ def test_bad_published_at_is_a_clear_command_error(tmp_path):
         tmp_path, "--section", "n", "--published-at", "2026-01-01T00:00"
     )
     assert "only applies together with --publish" in message
+
+
+def test_a_slug_from_a_file_is_made_safe_and_the_site_keeps_working(tmp_path, client):
+    (tmp_path / "s.md").write_text(
+        "---\nheadline: Odd slug\nslug: 'hello world!/../x'\n---\nText.\n"
+    )
+    run_import(tmp_path / "s.md", "--section", "news", "--publish")
+    article = Article.objects.get()
+    assert article.slug == "hello-worldx"
+    for url in ["/", "/news/", "/feed/", article.get_absolute_url()]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_two_files_with_the_same_headline_are_two_stories(tmp_path):
+    (tmp_path / "a.txt").write_text("Weather\n\nRain in the morning.\n")
+    (tmp_path / "b.txt").write_text("Weather\n\nSun in the afternoon.\n")
+    out, _ = run_import(tmp_path, "--section", "news")
+    assert "2 created" in out
+    assert sorted(Article.objects.values_list("slug", flat=True)) == ["weather", "weather-2"]
+
+
+def test_fixing_a_headline_typo_updates_the_same_story(tmp_path):
+    story = tmp_path / "storm.txt"
+    story.write_text("Stomr warning\n\nWind tonight.\n")
+    run_import(story, "--section", "news")
+    story.write_text("Storm warning\n\nWind tonight.\n")
+    out, _ = run_import(story, "--section", "news")
+    assert "1 updated" in out
+    assert list(Article.objects.values_list("headline", flat=True)) == ["Storm warning"]
+
+
+def test_reimporting_without_bylines_or_tags_keeps_those_editors_added(tmp_path):
+    story = tmp_path / "s.txt"
+    story.write_text("A story\n\nText.\n")
+    run_import(story, "--section", "news", "--author", "Ada Reporter", "--tag", "Harbour")
+    out, _ = run_import(story, "--section", "news")
+    article = Article.objects.get()
+    assert [a.name for a in article.byline_authors()] == ["Ada Reporter"]
+    assert list(article.tags.names()) == ["Harbour"]
+    assert "1 unchanged" in out

@@ -115,3 +115,14 @@ def test_body_over_a_cap_gets_a_clear_form_error_and_nothing_is_stored(client, b
 def test_body_over_a_cap_is_refused_by_the_model_too():
     with pytest.raises(ValidationError):
         make_article(body="<div>" * 100_000)
+
+
+def test_self_closing_divs_count_as_nesting_as_browsers_parse_them():
+    with pytest.raises(ValidationError, match="nests elements more than"):
+        make_article(body="<div/>" * 60_000)
+    assert not Article.objects.exists()
+
+
+def test_paragraphs_and_list_items_left_unclosed_are_not_mistaken_for_nesting():
+    story = make_article(body="<p>One paragraph" * 40 + "<ul>" + "<li>item" * 40 + "</ul>")
+    assert story.body.count("<p>") == 40 and story.body.count("<li>") == 40
