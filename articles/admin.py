@@ -214,7 +214,13 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or workflow.covers(request.user, obj))
+        return allowed and (obj is None or workflow.may_delete(request.user, obj))
+
+    def get_actions(self, request):
+        # Bulk delete would skip the per-story check above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def has_publish_permission(self, request):
         return workflow.is_editor(request.user)

@@ -100,6 +100,11 @@ def may_edit(user, article: Article) -> bool:
     return article.state == State.DRAFT and is_own(user, article)
 
 
+def may_delete(user, article: Article) -> bool:
+    """Only stories never made public: a published one is withdrawn, and its trail is kept."""
+    return is_editor(user) and covers(user, article) and article.published_at is None
+
+
 def may_take(user, article: Article, transition: Transition) -> bool:
     if user is None:
         return True

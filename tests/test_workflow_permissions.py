@@ -173,3 +173,16 @@ def test_writers_see_and_change_only_their_own_drafts(client):
     submitted.refresh_from_db()
     assert submitted.headline == "Mine in review"
     assert client.get(reverse("admin:articles_article_change", args=[mine.pk])).status_code == 200
+
+
+def test_editors_delete_unpublished_drafts_but_never_a_story_that_was_public(client):
+    client.force_login(make_staff("Editor"))
+    draft = make_article(published=False)
+    withdrawn = make_article(state=Article.State.WITHDRAWN)
+    for story in (draft, withdrawn):
+        client.post(reverse("admin:articles_article_delete", args=[story.pk]), {"post": "yes"})
+    changelist = client.get(reverse("admin:articles_article_changelist")).content.decode()
+
+    assert not Article.objects.filter(pk=draft.pk).exists()
+    assert Article.objects.filter(pk=withdrawn.pk).exists()
+    assert 'value="delete_selected"' not in changelist
