@@ -8,5 +8,6 @@ def site(request):
     return {
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
+        "site_language": settings.SITE_LANGUAGE,
         "nav_sections": Section.objects.all(),
     }
