@@ -229,7 +229,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="state", ordering="state")
     def state_label(self, obj):
-        if obj.state == Article.State.SCHEDULED and obj.is_published():
+        if obj.is_due_unrecorded():
             return format_html(
                 '<strong class="overdue" title="{}">Scheduled: due, not yet recorded</strong>',
                 "Public since its time passed; publish_scheduled has not run since.",
@@ -366,7 +366,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "article_revisions": article.revisions.select_related("created_by")[:50],
             "preview_url": preview.preview_url(article),
             "can_restore": workflow.may_edit(request.user, article),
-            "overdue": article.state == Article.State.SCHEDULED and article.is_published(),
+            "overdue": article.is_due_unrecorded(),
         }
 
     def _article_or_404(self, request, object_id):

@@ -417,6 +417,10 @@ class Article(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    def is_due_unrecorded(self) -> bool:
+        """Scheduled, public since its time passed, but publish_scheduled has not recorded it."""
+        return self.state == self.State.SCHEDULED and self.is_published()
+
     def is_gone(self) -> bool:
         return self.state == self.State.WITHDRAWN
 

@@ -121,7 +121,7 @@ def may_take(user, article: Article, transition: Transition) -> bool:
 
 def current_state(article: Article) -> str:
     """The state readers see: a scheduled story whose time has passed is already published."""
-    if article.state == State.SCHEDULED and article.is_published():
+    if article.is_due_unrecorded():
         return State.PUBLISHED
     return article.state
 
@@ -222,7 +222,7 @@ def _take(article: Article, name: str, *, by, comment: str = "", **fields) -> Ar
 
 def _settle_due(article: Article) -> None:
     """Record a due scheduled story as published before acting on it (it is public already)."""
-    if article.state == State.SCHEDULED and article.is_published():
+    if article.is_due_unrecorded():
         _move(article, State.PUBLISHED, by=None)
 
 
