@@ -188,7 +188,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ]
         if workflow.is_editor(request.user):
             publishing = ["homepage_priority", "canonical_url"]
-            if obj is not None and obj.state == Article.State.PUBLISHED:
+            if obj is not None and obj.is_published():
                 publishing.append("substantive_update")
             fieldsets.insert(2, ("Publishing", {"fields": publishing}))
         return fieldsets
@@ -255,7 +255,7 @@ class ArticleAdmin(admin.ModelAdmin):
             obj.version += 1
         else:
             obj.created_by = request.user
-        if form.cleaned_data.get("substantive_update") and obj.state == Article.State.PUBLISHED:
+        if form.cleaned_data.get("substantive_update") and obj.is_published():
             obj.updated_at = timezone.now()
         super().save_model(request, obj, form, change)
 
