@@ -101,7 +101,7 @@ class MyWorkFilter(admin.SimpleListFilter):
             ("drafts", "My drafts"),
             ("sent_back", "Sent back to me"),
             ("review", "Awaiting my review"),
-            ("scheduled", "Scheduled"),
+            ("scheduled", "Scheduled (mine, or on my desks)"),
         ]
 
     def queryset(self, request, queryset):
@@ -125,7 +125,12 @@ class MyWorkFilter(admin.SimpleListFilter):
             )
             return queryset.filter(state=Article.State.REVIEW, pk__in=_pks(mine))
         if choice == "scheduled":
-            return queryset.filter(state=Article.State.SCHEDULED)
+            mine = (
+                workflow.covered_articles(user)
+                if workflow.is_editor(user)
+                else workflow.own_articles(user)
+            )
+            return queryset.filter(state=Article.State.SCHEDULED, pk__in=_pks(mine))
         return queryset
 
 

@@ -432,7 +432,7 @@ def _new_article(story: Story, key: str, section: Section) -> Article:
     article.save()
     if story.state:
         try:
-            workflow.restore(article, state=story.state, published_at=story.published_at)
+            workflow.load_in_state(article, state=story.state, published_at=story.published_at)
         except workflow.TransitionError as error:
             raise StoryFileError(str(error)) from None
     return article

@@ -175,7 +175,7 @@ def republish(article: Article, *, by) -> Article:
     return _take(article, "republish", by=by)
 
 
-def restore(article: Article, *, state: str, published_at: datetime | None) -> Article:
+def load_in_state(article: Article, *, state: str, published_at: datetime | None) -> Article:
     """Put a newly loaded draft into the state it was exported in; no editor acts, so no rules.
 
     Used by import_articles for files that carry their state (export_articles' output).
