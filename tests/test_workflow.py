@@ -148,6 +148,9 @@ def test_my_work_lists_drafts_sent_back_review_and_scheduled(client):
     assert listed(editor, "review") == {"Waiting story"}
     assert listed(writer, "review") == set()
     assert listed(editor, "scheduled") == {"Later story"}
+    away_editor = make_staff("Editor")
+    make_desk(make_section(name="Elsewhere"), editors=[away_editor])
+    assert listed(away_editor, "scheduled") == set()
 
 
 def test_list_filters_by_state_section_author_and_desk(admin_client):
