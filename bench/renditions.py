@@ -31,11 +31,11 @@ from django.core.files.storage import FileSystemStorage  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from PIL import Image as Pillow  # noqa: E402
 from PIL import ImageFilter  # noqa: E402
+from results import write_section  # noqa: E402  (bench/ is on sys.path when run)
 
 from articles import images  # noqa: E402
 
 SIZE = (6000, 4000)
-DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Image renditions"
 
 
@@ -131,19 +131,6 @@ WebP encoding, several times slower per file than JPEG.
 """
 
 
-def write(text: str) -> None:
-    """Replace our section only; other sections of the file belong to other benchmarks."""
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if HEADING in doc:
-        before, rest = doc.split(HEADING, 1)
-        after = rest[rest.find("\n## ") :] if "\n## " in rest else ""
-        doc = before + text.rstrip("\n") + "\n" + after
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(doc)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -153,7 +140,7 @@ def main() -> None:
     text = section(medians, size, options.runs)
     print(text)
     if not options.no_write:
-        write(text)
+        write_section(HEADING, text)
 
 
 if __name__ == "__main__":

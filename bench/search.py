@@ -34,8 +34,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from results import write_section  # noqa: E402  (bench/ is on sys.path when run)
 
-DOC = ROOT / "docs" / "benchmarks.md"
 BACKENDS = {"sqlite": "SQLite (FTS5)", "postgresql": "PostgreSQL (tsvector + GIN)"}
 WORDS = (  # noqa: SIM905
     "council harbour bridge budget vote school hospital rain storm ferry market shares "
@@ -223,20 +223,6 @@ def heading() -> str:
     return f"## Search on {BACKENDS.get(connection.vendor, connection.vendor)}"
 
 
-def write(text: str) -> None:
-    """Replace our section only; other sections of the file belong to other benchmarks."""
-    title = heading()
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if title in doc:
-        before, rest = doc.split(title, 1)
-        after = rest[rest.find("\n## ") :] if "\n## " in rest else ""
-        doc = before + text.rstrip("\n") + "\n" + after
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(doc)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
@@ -247,7 +233,7 @@ def main() -> None:
     text = section(figures, options.articles, options.runs)
     print(text)
     if not options.no_write:
-        write(text)
+        write_section(heading(), text)
 
 
 if __name__ == "__main__":
