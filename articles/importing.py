@@ -475,7 +475,11 @@ def _set_tags(article: Article, names: list[str]) -> bool:
 
 
 def _publish(article: Article, at: datetime | None) -> bool:
-    """Publish now, backdate, or schedule for a future time; no change if already public."""
+    """Publish now, backdate, or schedule for a future time.
+
+    A story already published or scheduled is left as it is, so re-running the same import
+    never moves its publish time; the workflow refuses the rest (a withdrawn story, say).
+    """
     if article.state in {Article.State.PUBLISHED, Article.State.SCHEDULED}:
         return False
     try:

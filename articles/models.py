@@ -267,6 +267,10 @@ class ArticleQuerySet(models.QuerySet):
             Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
         )
 
+    def by_homepage_priority(self):
+        """The homepage's order: editors' priority first, then the newest."""
+        return self.order_by("-homepage_priority", "-published_at", "-pk")
+
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
 

@@ -26,7 +26,7 @@ def _page(request, queryset):
 @require_safe
 def home(request):
     published = Article.objects.published().for_listing()
-    top = list(published.order_by("-homepage_priority", "-published_at", "-pk")[:TOP_STORIES])
+    top = list(published.by_homepage_priority()[:TOP_STORIES])
     latest = published.exclude(pk__in=[a.pk for a in top]).latest_per_section(PER_SECTION)
     return render(
         request,
