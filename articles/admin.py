@@ -10,22 +10,36 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import image_admin, preview, revisions, workflow
+from newsroom.text import clean_line
+from photos import usage
+
+from . import preview, revisions, workflow
 from .admin_forms import ArticleForm, TransitionForm
-from .image_admin import ImageForm
 from .models import (
     Article,
     ArticleAuthor,
     Author,
     Correction,
     Desk,
-    Image,
     Revision,
     Section,
     Tag,
     WorkflowEvent,
 )
-from .text import clean_line
+
+
+@usage.register
+def photo_usage(image, user) -> list[tuple[str, str]]:
+    """The articles (that this user may see) and authors showing a photo, for its admin page."""
+    visible = workflow.visible_articles(user).values("pk")
+    articles = image.hero_of.filter(pk__in=visible).order_by("-published_at", "-pk")
+    authors = image.author_set.order_by("name")
+    return [
+        (reverse("admin:articles_article_change", args=[a.pk]), f"Article: {a.headline}")
+        for a in articles
+    ] + [
+        (reverse("admin:articles_author_change", args=[a.pk]), f"Author: {a.name}") for a in authors
+    ]
 
 
 @admin.register(Section)
@@ -41,41 +55,6 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ["name", "job_title"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["photo", "user"]
-
-
-@admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
-    form = ImageForm
-    list_display = ["thumbnail", "__str__", "alt", "credit", "width", "height", "uploaded_at"]
-    list_display_links = ["thumbnail", "__str__"]
-    search_fields = ["caption", "credit", "alt"]
-    readonly_fields = ["focal_point_picker", "used_by"]
-    fieldsets = [
-        (None, {"fields": ["file", "alt", "caption", "credit"]}),
-        ("Focal point", {"fields": ["focal_point_picker", ("focal_x", "focal_y")]}),
-        ("Used by", {"fields": ["used_by"]}),
-    ]
-
-    @admin.display(description="")
-    def thumbnail(self, image):
-        return image_admin.thumbnail(image)
-
-    @admin.display(description="Click the subject to set the focal point")
-    def focal_point_picker(self, image):
-        return image_admin.focal_point_picker(image)
-
-    @admin.display(description="Articles and authors")
-    def used_by(self, image):
-        return image_admin.used_by(image, image.viewer)
-
-    def get_object(self, request, object_id, from_field=None):
-        image = super().get_object(request, object_id, from_field)
-        if image is not None:
-            image.viewer = request.user  # used_by shows only articles this user may see
-        return image
-
-    class Media:
-        js = ["js/focal-point.js"]
 
 
 class BylineInline(admin.TabularInline):

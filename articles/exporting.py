@@ -13,8 +13,9 @@ from pathlib import Path
 import yaml
 from django.db.models import Prefetch, QuerySet
 
+from newsroom.text import make_slug
+
 from .models import Article, ArticleAuthor
-from .text import make_slug
 
 _SAFE_FILE_STEM = re.compile(r"^[-\w]+$")
 

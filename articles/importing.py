@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from markdown_it import MarkdownIt
 
+from newsroom.text import clean_line, make_slug
+
 from . import revisions, workflow
 from .models import Article, ArticleAuthor, Author, Section
 from .sanitise import sanitise_html
-from .text import clean_line, make_slug
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json"}
 MAX_FILE_BYTES = 2 * 1024 * 1024

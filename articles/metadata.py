@@ -15,8 +15,9 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from newsroom.text import clean_line
+
 from .models import Article
-from .text import clean_line
 
 DESCRIPTION_CHARS = 160
 PUBLISHER_LOGO = ("img/publisher-logo.png", 600, 60)

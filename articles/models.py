@@ -4,21 +4,19 @@ import re
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
-from . import images
+from newsroom.text import clean_line, drop_invalid_code_points, make_slug
+from photos.models import Image
+
 from .sanitise import sanitise_html
-from .text import clean_line, drop_invalid_code_points, make_slug
 
 # Paths the site itself answers; a section slug equal to one would hide it (or be hidden).
 RESERVED_SLUGS = frozenset(
@@ -63,99 +61,6 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:section", args=[self.slug])
-
-
-PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
-
-
-class Image(models.Model):
-    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
-    width = models.PositiveIntegerField(editable=False, default=0)
-    height = models.PositiveIntegerField(editable=False, default=0)
-    alt = models.CharField(
-        "alt text", max_length=300, help_text="What the photo shows, for readers who can't see it."
-    )
-    caption = models.CharField(max_length=500, blank=True)
-    credit = models.CharField(max_length=200, blank=True)
-    focal_x = models.FloatField(
-        "focal point x", null=True, blank=True, validators=PERCENT,
-        help_text="Where the subject is, in % from the left edge; crops keep it in view.",
-    )  # fmt: skip
-    focal_y = models.FloatField(
-        "focal point y", null=True, blank=True, validators=PERCENT,
-        help_text="Where the subject is, in % from the top edge.",
-    )  # fmt: skip
-    content_hash = models.CharField(max_length=64, blank=True, editable=False)
-    # Which renditions exist (see articles.images.make_renditions): pages read it, never storage.
-    renditions = models.JSONField(default=dict, blank=True, editable=False)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-uploaded_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(focal_x__isnull=True) | Q(focal_x__gte=0, focal_x__lte=100))
-                & (Q(focal_y__isnull=True) | Q(focal_y__gte=0, focal_y__lte=100)),
-                name="image_focal_point_in_picture",
-            )
-        ]
-
-    def __str__(self):
-        return self.caption or self.alt
-
-    def save(self, *args, **kwargs):
-        """A new file is stored re-encoded (no EXIF/GPS) and gets its renditions at once."""
-        new_file = bool(self.file) and not self.file._committed
-        if new_file:
-            self.file = images.clean_master(self.file)
-        super().save(*args, **kwargs)
-        if new_file or self.focal_point != getattr(self, "_loaded_focal", self.focal_point):
-            self.make_renditions()
-        self._loaded_focal = self.focal_point
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded_focal = instance.focal_point
-        return instance
-
-    @property
-    def focal_point(self) -> tuple[float, float]:
-        """As fractions of the width and height; the centre when none was set."""
-        x = 50 if self.focal_x is None else self.focal_x
-        y = 50 if self.focal_y is None else self.focal_y
-        return (x / 100, y / 100)
-
-    def make_renditions(self, *, missing_only: bool = False) -> None:
-        """(Re)write every rendition and record them on the row; raises images.InvalidImage."""
-        old = set(images.rendition_names(self.renditions))
-        self.content_hash, self.renditions = images.make_renditions(
-            self.file.storage, self.file.name, self.focal_point,
-            owner=self.pk, missing_only=missing_only,
-        )  # fmt: skip
-        Image.objects.filter(pk=self.pk).update(
-            content_hash=self.content_hash, renditions=self.renditions
-        )
-        stale = old - set(images.rendition_names(self.renditions))
-        transaction.on_commit(lambda: images.delete_files(self.file.storage, stale))
-
-    def has_renditions(self) -> bool:
-        return images.manifest_is_complete(self.file.storage, self.renditions)
-
-    def sources(self, kind: str) -> dict | None:
-        return images.sources(self.file.storage, self.renditions, kind)
-
-    def social_rendition(self) -> "images.Rendition | None":
-        """(url, width, height) of the 1200x630 crop for OpenGraph, Twitter and JSON-LD."""
-        return images.social(self.file.storage, self.renditions)
-
-
-@receiver(post_delete, sender=Image)
-def _delete_image_files(sender, instance: Image, **kwargs):
-    """A deleted photo (often a rights takedown) must stop being served; after commit only."""
-    names = [instance.file.name, *images.rendition_names(instance.renditions)]
-    storage = instance.file.storage
-    transaction.on_commit(lambda: images.delete_files(storage, filter(None, names)))
 
 
 class Author(models.Model):

@@ -1,6 +1,7 @@
 """The Writer and Editor groups and exactly the permissions each needs.
 
-Used by a data migration (with the historical app registry) and by `setup_roles`.
+Applied by `setup_roles`. Migration 0003_roles keeps a frozen copy of the first version, so
+changing these sets never changes what `migrate` does on an empty database.
 """
 
 from django.apps import apps as global_apps
@@ -19,8 +20,8 @@ _WRITER_PERMISSIONS = {
     ("articles", "view_articleauthor"),
     ("articles", "view_section"),
     ("articles", "view_author"),
-    ("articles", "add_image"),
-    ("articles", "view_image"),
+    ("photos", "add_image"),
+    ("photos", "view_image"),
     ("articles", "view_tag"),
     ("articles", "view_revision"),
     ("articles", "view_workflowevent"),
@@ -33,7 +34,7 @@ _EDITOR_PERMISSIONS = _WRITER_PERMISSIONS | {
     ("articles", "change_correction"),
     ("articles", "delete_correction"),
     ("articles", "view_correction"),
-    ("articles", "change_image"),
+    ("photos", "change_image"),
     ("articles", "view_desk"),
 }
 

@@ -9,7 +9,7 @@ import re
 import nh3
 from django.core.exceptions import ValidationError
 
-from .text import drop_invalid_code_points
+from newsroom.text import drop_invalid_code_points
 
 MAX_BODY_CHARS = 400_000  # a 60,000-word long read is about 400 KB of HTML
 MAX_NESTING_DEPTH = 24

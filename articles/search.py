@@ -20,6 +20,8 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from newsroom.text import clean_line
+
 from .models import (
     Article,
     ArticleAuthor,
@@ -29,7 +31,6 @@ from .models import (
     Tag,
     TaggedArticle,
 )
-from .text import clean_line
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12

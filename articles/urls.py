@@ -4,7 +4,7 @@ from . import feeds, preview, views
 
 
 class UnicodeSlugConverter:
-    """Slugs may hold letters of any script (see articles.text.make_slug)."""
+    """Slugs may hold letters of any script (see newsroom.text.make_slug)."""
 
     regex = r"[-\w]+"
 

@@ -10,9 +10,10 @@ from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from newsroom.text import clean_line
+
 from . import search as search_module
 from .models import Article, ArticleSlug, Author, Section, Tag
-from .text import clean_line
 
 PAGE_SIZE = 20
 TOP_STORIES = 7

@@ -33,7 +33,7 @@ from PIL import Image as Pillow  # noqa: E402
 from PIL import ImageFilter  # noqa: E402
 from results import write_section  # noqa: E402  (bench/ is on sys.path when run)
 
-from articles import images  # noqa: E402
+from photos import images  # noqa: E402
 
 SIZE = (6000, 4000)
 HEADING = "## Image renditions"

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from articles import media, sitemaps, views
+from articles import sitemaps, views
+from photos import media
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -108,29 +108,20 @@ def photo_bytes(size=(1700, 1000), fmt="JPEG", mode="RGB", **save_options) -> by
 
 
 def make_image(content: bytes | None = None, name="photo.jpg", **kwargs):
-    """An Image saved through its file field, the way uploads and seed_demo store photos."""
+    """An Image stored the way uploads and seed_demo store photos: cleaned, with renditions."""
     from django.core.files.base import ContentFile
 
-    from articles.models import Image
+    from photos.models import Image
 
     kwargs.setdefault("alt", "A test photo")
     image = Image(**kwargs)
     image.file = ContentFile(content or photo_bytes(), name=name)
-    image.save()
+    image.store_upload()
     return image
 
 
 def make_sized_image(*, width=1200, height=630, **kwargs):
-    """An Image row with a real PNG file of the given pixel size."""
-    import io
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image as PILImage
-
-    from articles.models import Image
-
-    buffer = io.BytesIO()
-    PILImage.new("RGB", (width, height), "#336699").save(buffer, format="PNG")
+    """An Image of the given pixel size, stored as a PNG upload."""
     kwargs.setdefault("alt", "A harbour at dawn")
-    upload = SimpleUploadedFile(f"photo-{next(_seq)}.png", buffer.getvalue(), "image/png")
-    return Image.objects.create(file=upload, **kwargs)
+    content = photo_bytes((width, height), fmt="PNG")
+    return make_image(content, name=f"photo-{next(_seq)}.png", **kwargs)

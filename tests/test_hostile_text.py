@@ -13,8 +13,8 @@ from django.conf import settings
 from django.test import RequestFactory
 
 from articles.models import Author, Section, Tag
-from articles.text import make_slug
 from articles.views import server_error
+from newsroom.text import make_slug
 from tests.factories import make_article, make_author, make_section
 
 pytestmark = pytest.mark.django_db

@@ -12,13 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as Pillow
 from PIL import ImageChops, PngImagePlugin
 
-from articles import images
-from articles.models import Image
+from photos import images
+from photos.models import Image
 from tests.factories import make_article, make_author, make_image, make_user, photo_bytes
 
 pytestmark = pytest.mark.django_db
 
-ADD_URL = "/admin/articles/image/add/"
+ADD_URL = "/admin/photos/image/add/"
 
 
 @pytest.fixture
@@ -345,10 +345,11 @@ def test_new_source_or_new_focal_point_gives_new_rendition_names_and_drops_the_o
     with django_capture_on_commit_callbacks(execute=True):
         image.focal_x = 90
         image.save()
+        image.make_renditions()
     moved = set(images.rendition_names(image.renditions))
     with django_capture_on_commit_callbacks(execute=True):
         image.file = SimpleUploadedFile("other.jpg", photo_bytes((1200, 800), quality=50))
-        image.save()
+        image.store_upload()
     replaced = set(images.rendition_names(image.renditions))
 
     assert first.isdisjoint(moved) and moved.isdisjoint(replaced)
@@ -357,11 +358,23 @@ def test_new_source_or_new_focal_point_gives_new_rendition_names_and_drops_the_o
     assert Image.objects.get().renditions == image.renditions
 
 
-def test_renditions_are_made_for_images_saved_through_the_file_field():
+def test_a_stored_upload_gets_its_renditions():
     image = make_image(photo_bytes((1000, 700)), name="demo-city.jpg")
 
     image.refresh_from_db()
     assert image.content_hash and image.has_renditions()
+
+
+def test_saving_a_photos_row_writes_no_files(django_capture_on_commit_callbacks):
+    image = make_image(photo_bytes((1000, 700)))
+    before = stored_files()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image.caption, image.focal_x = "A new caption", 80
+        image.save()
+
+    assert sorted(stored_files()) == sorted(before)
+    assert Image.objects.get().renditions == image.renditions
 
 
 def test_social_rendition_is_an_absolute_1200x630_jpeg():
@@ -377,10 +390,10 @@ def test_image_list_shows_thumbnails_and_searches_caption_credit_and_alt(editor_
     make_image(alt="Gulls over the pier", caption="Morning tide", credit="Ana Lens")
     make_image(alt="A council meeting", caption="Budget night", credit="Bo Shutter")
 
-    listing = editor_client.get("/admin/articles/image/").content.decode()
+    listing = editor_client.get("/admin/photos/image/").content.decode()
     assert listing.count('src="/media/renditions/') == 2
     for query in ("Gulls", "Morning", "Ana Lens"):
-        html = editor_client.get("/admin/articles/image/", {"q": query}).content.decode()
+        html = editor_client.get("/admin/photos/image/", {"q": query}).content.decode()
         assert "Morning tide" in html and "Budget night" not in html, query
 
 
@@ -390,10 +403,10 @@ def test_image_page_lists_the_articles_and_authors_that_use_it(editor_client):
     make_author(name="Ada Reporter", photo=image)
     unused = make_image()
 
-    html = editor_client.get(f"/admin/articles/image/{image.pk}/change/").content.decode()
+    html = editor_client.get(f"/admin/photos/image/{image.pk}/change/").content.decode()
     assert "Article: Harbour bridge reopens" in html and "Author: Ada Reporter" in html
-    assert "data-focal-picker" in html and "js/focal-point.js" in html
-    unused_page = editor_client.get(f"/admin/articles/image/{unused.pk}/change/")
+    assert "data-focal-picker" in html and "photos/focal-point.js" in html
+    unused_page = editor_client.get(f"/admin/photos/image/{unused.pk}/change/")
     assert "Not used yet." in unused_page.content.decode()
 
 
@@ -402,7 +415,7 @@ def test_setting_the_focal_point_in_the_admin_recrops(editor_client):
     before = image.renditions["key"]
 
     response = editor_client.post(
-        f"/admin/articles/image/{image.pk}/change/",
+        f"/admin/photos/image/{image.pk}/change/",
         {"alt": image.alt, "caption": "", "credit": "", "focal_x": "85", "focal_y": "40"},
     )
 
@@ -429,7 +442,7 @@ def test_deleting_a_photo_removes_its_files(editor_client, django_capture_on_com
     assert stored_files()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = editor_client.post(f"/admin/articles/image/{image.pk}/delete/", {"post": "yes"})
+        response = editor_client.post(f"/admin/photos/image/{image.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert stored_files() == []
@@ -445,7 +458,7 @@ def test_a_writer_sees_only_their_own_stories_in_an_images_used_by_list(client):
                  created_by=other)  # fmt: skip
     client.force_login(writer)
 
-    html = client.get(f"/admin/articles/image/{image.pk}/change/").content.decode()
+    html = client.get(f"/admin/photos/image/{image.pk}/change/").content.decode()
 
     assert "Article: My own draft" in html
     assert "secret draft" not in html

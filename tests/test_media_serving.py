@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils.http import http_date
 
-from articles import images
+from photos import images
 from tests.factories import make_image, photo_bytes
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
-from articles import images
-from articles.models import Image
+from photos import images
+from photos.models import Image
 from tests.factories import make_image, photo_bytes
 
 pytestmark = pytest.mark.django_db

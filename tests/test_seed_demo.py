@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from articles.models import Article, Author, Image, Section
+from articles.models import Article, Author, Section
+from photos.models import Image
 
 pytestmark = pytest.mark.django_db
 

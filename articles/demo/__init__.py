@@ -18,8 +18,10 @@ from django.utils import timezone
 from PIL import Image as PillowImage
 from PIL import ImageDraw
 
+from photos.models import Image
+
 from ..importing import ImportOptions, import_story, parse_markdown, read_text
-from ..models import Article, Author, Image, Section
+from ..models import Article, Author, Section
 
 STORIES = Path(__file__).parent / "stories"
 CREDIT = "Newsroom demo illustration"
@@ -102,7 +104,7 @@ def _picture(section: str, report) -> Image:
         return existing
     image = Image(alt=alt, caption=f"{section}: {alt.lower()}.", credit=CREDIT)
     image.file = ContentFile(_paint(sky, sea), name=f"demo-{section.lower()}.jpg")
-    image.save()
+    image.store_upload()
     report.created.append(f"image {image.file.name}")
     return image
 

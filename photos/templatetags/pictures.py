@@ -16,7 +16,7 @@ ROLES = {
 }
 
 
-@register.inclusion_tag("includes/picture.html")
+@register.inclusion_tag("photos/picture.html")
 def picture(image, role: str, *, lead=False, css_class=""):
     """`lead` marks the page's main image: loaded at once, never lazily."""
     kind, sizes, lead_sizes = ROLES[role]

@@ -24,7 +24,7 @@ from django.core.files.storage import Storage
 from PIL import Image as Pillow
 from PIL import ImageOps, ImageSequence
 
-from .text import make_slug
+from newsroom.text import make_slug
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}

@@ -7,8 +7,8 @@ is interrupted can simply be started again; `--missing-only` then skips what is 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles.images import InvalidImage
-from articles.models import Image
+from photos.images import InvalidImage
+from photos.models import Image
 
 
 class Command(BaseCommand):

@@ -1,0 +1,103 @@
+"""The photo library in the admin: checked uploads, a focal-point picker, and where each is used."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+
+from . import images, usage
+from .models import Image
+
+
+class ImageUploadField(forms.ImageField):
+    """Checks bytes first, then decodes with the format allowlist; nothing is stored yet."""
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        try:
+            images.check_upload(upload)
+        except images.InvalidImage as exc:
+            raise ValidationError(str(exc), code="invalid_image") from exc
+        return upload
+
+
+class ImageForm(forms.ModelForm):
+    file = ImageUploadField(
+        label="Photo",
+        help_text=(
+            f"JPEG, PNG, WebP or GIF; at most {images.MAX_UPLOAD_BYTES // 2**20} MB and "
+            f"{images.MAX_PIXELS // 1_000_000} million pixels. "
+            "Location and camera data are removed."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
+        ),
+    )
+
+    class Meta:
+        model = Image
+        fields = ["file", "alt", "caption", "credit", "focal_x", "focal_y"]
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
+    list_display = ["thumbnail", "__str__", "alt", "credit", "width", "height", "uploaded_at"]
+    list_display_links = ["thumbnail", "__str__"]
+    search_fields = ["caption", "credit", "alt"]
+    readonly_fields = ["focal_point_picker", "used_by"]
+    fieldsets = [
+        (None, {"fields": ["file", "alt", "caption", "credit"]}),
+        ("Focal point", {"fields": ["focal_point_picker", ("focal_x", "focal_y")]}),
+        ("Used by", {"fields": ["used_by"]}),
+    ]
+
+    class Media:
+        js = ["photos/focal-point.js"]
+
+    def save_model(self, request, obj, form, change):
+        if "file" in form.changed_data:
+            obj.store_upload()
+        else:
+            obj.save()
+            if {"focal_x", "focal_y"} & set(form.changed_data):
+                obj.make_renditions()
+
+    def get_object(self, request, object_id, from_field=None):
+        image = super().get_object(request, object_id, from_field)
+        if image is not None:
+            image.viewer = request.user  # used_by shows only what this user may see
+        return image
+
+    @admin.display(description="")
+    def thumbnail(self, image):
+        picture = image.sources("square")
+        src = picture["src"] if picture else image.file.url
+        return format_html('<img src="{}" width="60" height="60" alt="" loading="lazy">', src)
+
+    @admin.display(description="Click the subject to set the focal point")
+    def focal_point_picker(self, image):
+        picture = image.sources("full") if image.pk else None
+        if not picture:
+            return "Save the photo first; then click its subject here, or type x and y below."
+        x, y = (round(value * 100, 1) for value in image.focal_point)
+        return format_html(
+            '<div class="focal-picker" data-focal-picker style="position:relative;'
+            'display:inline-block;cursor:crosshair;max-width:480px">'
+            '<img src="{}" alt="" style="display:block;max-width:100%;height:auto">'
+            '<span data-focal-marker style="position:absolute;left:{}%;top:{}%;width:18px;'
+            "height:18px;margin:-9px 0 0 -9px;border:3px solid #fff;border-radius:50%;"
+            'box-shadow:0 0 0 2px #000;pointer-events:none"></span></div>',
+            picture["src"], x, y,
+        )  # fmt: skip
+
+    @admin.display(description="Used in")
+    def used_by(self, image):
+        rows = usage.used_by(image, image.viewer) if image.pk else []
+        if not rows:
+            return "Not used yet."
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a></li>', rows)
+        )
