@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,7 +24,6 @@ from .models import (
     Revision,
     Section,
     Tag,
-    WorkflowEvent,
 )
 
 
@@ -84,32 +83,14 @@ class MyWorkFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        user, choice = request.user, self.value()
-        if choice == "drafts":
-            return queryset.filter(
-                state=Article.State.DRAFT, pk__in=_pks(workflow.own_articles(user))
-            )
-        if choice == "sent_back":
-            last = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-pk")
-            return (
-                queryset.filter(state=Article.State.DRAFT, pk__in=_pks(workflow.own_articles(user)))
-                .annotate(last_from=Subquery(last.values("from_state")[:1]))
-                .filter(last_from=Article.State.REVIEW)
-            )
-        if choice == "review":
-            mine = (
-                workflow.covered_articles(user)
-                if workflow.is_editor(user)
-                else Article.objects.none()
-            )
-            return queryset.filter(state=Article.State.REVIEW, pk__in=_pks(mine))
-        if choice == "scheduled":
-            mine = (
-                workflow.covered_articles(user)
-                if workflow.is_editor(user)
-                else workflow.own_articles(user)
-            )
-            return queryset.filter(state=Article.State.SCHEDULED, pk__in=_pks(mine))
+        lists = {
+            "drafts": workflow.drafts_of,
+            "sent_back": workflow.sent_back_to,
+            "review": workflow.awaiting_review_by,
+            "scheduled": workflow.scheduled_for,
+        }
+        if self.value() in lists:
+            return queryset.filter(pk__in=_pks(lists[self.value()](request.user)))
         return queryset
 
 
@@ -234,46 +215,50 @@ class ArticleAdmin(admin.ModelAdmin):
     # --- saving ---
 
     def save_model(self, request, obj, form, change):
-        if change:
-            revisions.keep_base(obj.pk, obj.version)
-            obj.version += 1
-        else:
+        # Only prepared here: save_related saves the story with its bylines, tags and
+        # corrections through the one edit path.
+        if not change:
             obj.created_by = request.user
         if form.cleaned_data.get("substantive_update") and obj.is_published():
             obj.updated_at = timezone.now()
-        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         article = form.instance
+        revisions.save_edit(
+            article,
+            by=request.user,
+            save_related=lambda: self._save_related(request, form, formsets, change),
+        )
+
+    def _save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
         author = getattr(request.user, "author", None)
-        if not change and author and not article.bylines.exists():
-            ArticleAuthor.objects.create(article=article, author=author, position=0)
-        revisions.record(article, by=request.user)
+        if not change and author and not form.instance.bylines.exists():
+            ArticleAuthor.objects.create(article=form.instance, author=author, position=0)
 
     # --- bulk actions: adapters over the workflow ---
 
     @admin.action(description="Submit selected for review")
     def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, workflow.submit)
+        self._bulk(request, queryset, "submit")
 
     @admin.action(description="Publish selected now", permissions=["publish"])
     def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, workflow.publish)
+        self._bulk(request, queryset, "publish")
 
     @admin.action(description="Unschedule selected", permissions=["publish"])
     def unschedule_selected(self, request, queryset):
-        self._bulk(request, queryset, workflow.unschedule)
+        self._bulk(request, queryset, "unschedule")
 
     @admin.action(description="Republish selected", permissions=["publish"])
     def republish_selected(self, request, queryset):
-        self._bulk(request, queryset, workflow.republish)
+        self._bulk(request, queryset, "republish")
 
-    def _bulk(self, request, queryset, transition):
+    def _bulk(self, request, queryset, name: str):
         done = 0
         for article in queryset:
             try:
-                transition(article, by=request.user)
+                workflow.take(article, name, by=request.user)
                 done += 1
             except workflow.TransitionError as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
@@ -375,13 +360,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     def _take(self, request, article, transition, data):
-        kwargs = {"by": request.user}
-        if transition.needs_comment or transition.name == "publish":
-            kwargs["comment"] = data["comment"]
-        if transition.needs_time:
-            kwargs["at"] = data["at"]
+        at = data["at"] if transition.needs_time else None
         try:
-            getattr(workflow, transition.name)(article, **kwargs)
+            workflow.take(article, transition.name, by=request.user, comment=data["comment"], at=at)
         except workflow.TransitionError as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
         else:

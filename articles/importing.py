@@ -28,6 +28,7 @@ from .sanitise import sanitise_html
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_HEADLINE_CHARS = Article._meta.get_field("headline").max_length
+IMPORT_NOTE = "Imported from a file"
 SUBHEADING_MAX_WORDS = 10
 
 # Raw HTML in Markdown is shown as text, like everything else a file says.
@@ -346,18 +347,19 @@ def import_story(story: Story, options: ImportOptions, *, file_key: str = "") ->
     created = article is None
     if created:
         article = _new_article(story, key, section)
+        revisions.save_edit(
+            article, by=None, note=IMPORT_NOTE,
+            save_related=lambda: _set_related(article, authors, tags),
+        )  # fmt: skip
+        _load_in_state(article, story)
         changed = True
     else:
-        changed = _update_article(article, story, section)
-    # A file that names no bylines or tags leaves the ones editors added alone.
-    if authors:
-        changed |= _set_bylines(article, authors)
-    if tags:
-        changed |= _set_tags(article, tags)
+        changed = _set_related(article, authors, tags)
+        changed |= _update_fields(article, story, section)
+        if changed:
+            revisions.save_edit(article, by=None, note=IMPORT_NOTE)
     if options.publish:
         changed |= _publish(article, options.published_at)
-    if changed:
-        revisions.record(article, by=None, note="Imported from a file")
     outcome.article = article
     outcome.action = "created" if created else "updated" if changed else "unchanged"
     return outcome
@@ -421,7 +423,7 @@ def _unique_slug(wanted: str) -> str:
 
 
 def _new_article(story: Story, key: str, section: Section) -> Article:
-    article = Article(
+    return Article(
         import_key=key,
         slug=_unique_slug(story.slug or make_slug(story.headline, fallback="story")),
         headline=story.headline,
@@ -430,16 +432,18 @@ def _new_article(story: Story, key: str, section: Section) -> Article:
         section=section,
         **story.extras,
     )
-    article.save()
+
+
+def _load_in_state(article: Article, story: Story) -> None:
     if story.state:
         try:
             workflow.load_in_state(article, state=story.state, published_at=story.published_at)
         except workflow.TransitionError as error:
             raise StoryFileError(str(error)) from None
-    return article
 
 
-def _update_article(article: Article, story: Story, section: Section) -> bool:
+def _update_fields(article: Article, story: Story, section: Section) -> bool:
+    """Set what the file says on the article (not saved yet); whether anything differed."""
     wanted = {
         "headline": clean_line(story.headline),
         "standfirst": story.standfirst,
@@ -450,10 +454,13 @@ def _update_article(article: Article, story: Story, section: Section) -> bool:
     changed = [name for name, value in wanted.items() if getattr(article, name) != value]
     for name in changed:
         setattr(article, name, wanted[name])
-    if changed:
-        article.version += 1
-        article.save()
     return bool(changed)
+
+
+def _set_related(article: Article, authors: list[Author], tags: list[str]) -> bool:
+    """Bylines and tags as the file names them; a file that names none leaves editors' alone."""
+    changed = bool(authors) and _set_bylines(article, authors)
+    return (bool(tags) and _set_tags(article, tags)) or changed
 
 
 def _set_bylines(article: Article, authors: list[Author]) -> bool:
@@ -483,13 +490,9 @@ def _publish(article: Article, at: datetime | None) -> bool:
     """
     if article.state in {Article.State.PUBLISHED, Article.State.SCHEDULED}:
         return False
+    future = at is not None and at > timezone.now()
     try:
-        if at is not None and at > timezone.now():
-            workflow.schedule(article, by=None, at=at)
-        else:
-            if at is not None:
-                article.published_at = at
-            workflow.publish(article, by=None)
+        workflow.take(article, "schedule" if future else "publish", by=None, at=at)
     except workflow.TransitionError as error:
         raise StoryFileError(str(error)) from None
     return True

@@ -166,6 +166,13 @@ class ArticleQuerySet(models.QuerySet):
             published_at__lte=timezone.now(),
         )
 
+    def due_unrecorded(self, now=None):
+        """Scheduled stories public since their time passed whose publication is not recorded.
+
+        The twin of Article.is_due_unrecorded(); publish_scheduled records these.
+        """
+        return self.filter(state=Article.State.SCHEDULED, published_at__lte=now or timezone.now())
+
     def for_listing(self):
         """Everything a story card shows, in a fixed number of queries."""
         return self.select_related("section", "hero_image").prefetch_related(
@@ -327,7 +334,7 @@ class Article(models.Model):
         )
 
     def is_due_unrecorded(self) -> bool:
-        """Scheduled, public since its time passed, but publish_scheduled has not recorded it."""
+        """The Python twin of ArticleQuerySet.due_unrecorded()."""
         return self.state == self.State.SCHEDULED and self.is_published()
 
     def is_gone(self) -> bool:

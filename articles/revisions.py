@@ -1,4 +1,5 @@
-"""Revisions: a snapshot at every save, a readable word-level diff, and restore."""
+"""The one edit path: every change to a story's content is saved here, with a new version and a
+revision; and revisions' word-level diffs and restore."""
 
 import difflib
 import html
@@ -14,15 +15,29 @@ _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|pre|figcaption)>|<br\s*/?>",
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
 
-def record(article: Article, *, by, note: str = "") -> Revision:
-    return Revision.objects.create(
-        article=article, version=article.version, created_by=by, note=note,
-        headline=article.headline, standfirst=article.standfirst, body=article.body,
-    )  # fmt: skip
+def save_edit(article: Article, *, by, note: str = "", save_related=None) -> Revision:
+    """Save a change to a story's content: the admin's save, an import, a restore.
+
+    In one transaction: the stored version is kept as a revision if it has none yet, the
+    article is saved with its version one higher (a new article starts at 1), then its related
+    rows (`save_related`, e.g. bylines and tags), and the result is kept as a new revision.
+    The version is what stale forms are detected by, so nothing may change content elsewhere.
+    """
+    with transaction.atomic():
+        if article.pk is not None:
+            _keep_base(article.pk, article.version)
+            article.version += 1
+        article.save()
+        if save_related is not None:
+            save_related()
+        return Revision.objects.create(
+            article=article, version=article.version, created_by=by, note=note,
+            headline=article.headline, standfirst=article.standfirst, body=article.body,
+        )  # fmt: skip
 
 
-def keep_base(article_pk: int, version: int) -> None:
-    """Snapshot the stored article before its first tracked save (e.g. after an import)."""
+def _keep_base(article_pk: int, version: int) -> None:
+    """Snapshot the stored article before its first tracked save (say, one loaded in bulk)."""
     if Revision.objects.filter(article_id=article_pk, version=version).exists():
         return
     stored = Article.objects.get(pk=article_pk)
@@ -72,7 +87,5 @@ def restore(revision: Revision, *, by) -> Article:
         article = Article.objects.select_for_update().get(pk=revision.article_id)
         article.headline, article.standfirst = revision.headline, revision.standfirst
         article.body = revision.body
-        article.version += 1
-        article.save()
-        record(article, by=by, note=f"Restored version {revision.version}")
+        save_edit(article, by=by, note=f"Restored version {revision.version}")
     return article

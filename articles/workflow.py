@@ -1,20 +1,23 @@
 """The editorial state machine: the one place that decides who may move an article where.
 
-Admin buttons, admin bulk actions and management commands all call the functions below.
-Each transition checks the state and the actor, moves the article with a conditional
-UPDATE (so two people, or two cron runs, can never both take the same transition) and
-writes a WorkflowEvent. `by=None` is the system (commands staff run on the server): state
-rules still apply to it, permission rules do not.
+Admin buttons, admin bulk actions and management commands all call `take()` with the
+transition's name. It checks the state and the actor, moves the article with a conditional
+UPDATE (so two people, or two cron runs, can never both take the same transition), writes a
+WorkflowEvent and logs the move (logger `newsroom.workflow`). `by=None` is the system
+(commands staff run on the server): state rules still apply to it, permission rules do not.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .models import Article, Section, WorkflowEvent
+
+logger = logging.getLogger("newsroom.workflow")
 
 State = Article.State
 PUBLISH_PERMISSION = "articles.publish_article"
@@ -132,47 +135,58 @@ def allowed_actions(article: Article, user) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if state in t.sources and may_take(user, article, t)]
 
 
-# --- The transitions --------------------------------------------------------------------------
+# --- Taking a transition ----------------------------------------------------------------------
 
 
-def submit(article: Article, *, by) -> Article:
-    return _take(article, "submit", by=by)
+def take(
+    article: Article, name: str, *, by, comment: str = "", at: datetime | None = None
+) -> Article:
+    """Take the transition called `name`; the one way any caller moves an article.
+
+    `at` is the publish time: required in the future for "schedule"; for "publish" an
+    optional time already past (an import back-dating a story), else now. Raises
+    TransitionError, with a message fit for the user, and changes nothing when refused.
+    """
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise TransitionError(f"There is no action called “{name}”.")
+    _settle_due(article)
+    if current_state(article) not in transition.sources:
+        raise TransitionError(
+            f"“{article.headline}” is {article.get_state_display().lower()}; "
+            f"it cannot be given “{transition.label.lower()}”."
+        )
+    if not may_take(by, article, transition):
+        raise TransitionError(f"You may not {transition.label.lower()} “{article.headline}”.")
+    comment = (comment or "").strip()
+    if transition.needs_comment and not comment:
+        raise TransitionError(f"Say why when you {transition.label.lower()} a story.")
+    fields, comment = _publish_time(transition, article, at, comment)
+    if not _move(article, transition.target, by=by, action=name, comment=comment, **fields):
+        raise TransitionError(f"Someone changed “{article.headline}” first; reload and try again.")
+    return article
 
 
-def send_back(article: Article, *, by, comment: str) -> Article:
-    return _take(article, "send_back", by=by, comment=comment)
-
-
-def publish(article: Article, *, by, comment: str = "") -> Article:
-    # Keep an earlier first-publication time (it dates the URL); a future one would hide it.
+def _publish_time(transition: Transition, article: Article, at, comment: str):
+    """The fields a transition sets besides the state, and the comment its event records."""
     now = timezone.now()
-    keep = article.published_at is not None and article.published_at <= now
-    return _take(
-        article, "publish", by=by, comment=comment,
-        published_at=article.published_at if keep else now,
-    )  # fmt: skip
-
-
-def schedule(article: Article, *, by, at: datetime) -> Article:
-    if at is None or timezone.is_naive(at):
-        raise TransitionError("Give the publish time with its time zone.")
-    if at <= timezone.now():
-        raise TransitionError("The publish time must be in the future.")
-    local = timezone.localtime(at)
-    comment = f"For {local:%Y-%m-%d %H:%M} {local.tzname()}"
-    return _take(article, "schedule", by=by, comment=comment, published_at=at)
-
-
-def unschedule(article: Article, *, by) -> Article:
-    return _take(article, "unschedule", by=by, published_at=None)
-
-
-def withdraw(article: Article, *, by, comment: str) -> Article:
-    return _take(article, "withdraw", by=by, comment=comment)
-
-
-def republish(article: Article, *, by) -> Article:
-    return _take(article, "republish", by=by)
+    if transition.name == "publish":
+        if at is not None and at > now:
+            raise TransitionError("A publish time in the future schedules the story instead.")
+        # Keep an earlier first-publication time (it dates the URL); a future one would hide it.
+        earlier = article.published_at is not None and article.published_at <= now
+        return {"published_at": at or (article.published_at if earlier else now)}, comment
+    if transition.name == "schedule":
+        if at is None or timezone.is_naive(at):
+            raise TransitionError("Give the publish time with its time zone.")
+        if at <= now:
+            raise TransitionError("The publish time must be in the future.")
+        local = timezone.localtime(at)
+        planned = f"For {local:%Y-%m-%d %H:%M} {local.tzname()}"
+        return {"published_at": at}, f"{planned}: {comment}" if comment else planned
+    if transition.name == "unschedule":
+        return {"published_at": None}, comment
+    return {}, comment
 
 
 def load_in_state(article: Article, *, state: str, published_at: datetime | None) -> Article:
@@ -183,7 +197,7 @@ def load_in_state(article: Article, *, state: str, published_at: datetime | None
     if state != State.DRAFT and published_at is None:
         raise TransitionError(f"A {state} story needs its publish time.")
     if state != article.state:
-        _move(article, state, by=None, comment="Loaded in this state from a file",
+        _move(article, state, by=None, action="load", comment="Loaded in this state from a file",
               published_at=published_at)  # fmt: skip
     return article
 
@@ -196,37 +210,23 @@ def record_due_publications(now: datetime | None = None) -> list[Article]:
     on SQLite (which ignores select_for_update) as well as PostgreSQL.
     """
     now = now or timezone.now()
-    due = Article.objects.filter(state=State.SCHEDULED, published_at__lte=now).order_by(
-        "published_at", "pk"
-    )
-    return [article for article in due if _move(article, State.PUBLISHED, by=None, now=now)]
-
-
-def _take(article: Article, name: str, *, by, comment: str = "", **fields) -> Article:
-    transition = TRANSITIONS[name]
-    _settle_due(article)
-    if current_state(article) not in transition.sources:
-        raise TransitionError(
-            f"“{article.headline}” is {article.get_state_display().lower()}; "
-            f"it cannot be given “{transition.label.lower()}”."
-        )
-    if not may_take(by, article, transition):
-        raise TransitionError(f"You may not {transition.label.lower()} “{article.headline}”.")
-    comment = (comment or "").strip()
-    if transition.needs_comment and not comment:
-        raise TransitionError(f"Say why when you {transition.label.lower()} a story.")
-    if not _move(article, transition.target, by=by, comment=comment, **fields):
-        raise TransitionError(f"Someone changed “{article.headline}” first; reload and try again.")
-    return article
+    due = Article.objects.due_unrecorded(now).order_by("published_at", "pk")
+    return [article for article in due if _record_publication(article, now=now)]
 
 
 def _settle_due(article: Article) -> None:
     """Record a due scheduled story as published before acting on it (it is public already)."""
     if article.is_due_unrecorded():
-        _move(article, State.PUBLISHED, by=None)
+        _record_publication(article)
 
 
-def _move(article: Article, target: str, *, by, comment: str = "", now=None, **fields) -> bool:
+def _record_publication(article: Article, now=None) -> bool:
+    return _move(article, State.PUBLISHED, by=None, action="scheduled time reached", now=now)
+
+
+def _move(
+    article: Article, target: str, *, by, action: str, comment="", now=None, **fields
+) -> bool:
     """Move the article from the state it was read in; False if someone else moved it first."""
     now = now or timezone.now()
     source = article.state
@@ -242,6 +242,10 @@ def _move(article: Article, target: str, *, by, comment: str = "", now=None, **f
     article.state, article.modified_at = target, now
     for name, value in fields.items():
         setattr(article, name, value)
+    logger.info(
+        "%s: %s on article %s (%s -> %s)",
+        by.get_username() if by else "system", action, article.pk, source, target,
+    )  # fmt: skip
     return True
 
 
@@ -263,3 +267,30 @@ def covered_articles(user):
 def visible_articles(user):
     """Editors see every article; writers only their own."""
     return Article.objects.all() if is_editor(user) else own_articles(user)
+
+
+def drafts_of(user):
+    return own_articles(user).filter(state=State.DRAFT)
+
+
+def sent_back_to(user):
+    """The user's drafts whose last move was an editor sending them back from review."""
+    last = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-pk")
+    return (
+        drafts_of(user)
+        .annotate(last_from=Subquery(last.values("from_state")[:1]))
+        .filter(last_from=State.REVIEW)
+    )
+
+
+def awaiting_review_by(user):
+    """Stories in review on an editor's desks; nothing for a writer."""
+    if not is_editor(user):
+        return Article.objects.none()
+    return covered_articles(user).filter(state=State.REVIEW)
+
+
+def scheduled_for(user):
+    """Scheduled stories on an editor's desks, or a writer's own."""
+    mine = covered_articles(user) if is_editor(user) else own_articles(user)
+    return mine.filter(state=State.SCHEDULED)

@@ -133,6 +133,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # The newsroom's own trail (every workflow move: who, what, from, to) is kept at INFO.
+    "loggers": {"newsroom": {"level": "INFO"}},
 }
 
 TAGGIT_CASE_INSENSITIVE = True

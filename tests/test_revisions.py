@@ -1,9 +1,12 @@
-"""Every admin save keeps a revision; editors compare any two and restore one."""
+"""Every change to a story keeps a revision and a new version; editors compare and restore."""
+
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
-from articles.models import Revision
+from articles.models import Article, Revision
 from articles.revisions import word_diff
 from tests.factories import article_form_data, make_article, make_staff
 
@@ -84,3 +87,62 @@ def test_word_diff_marks_changed_words_only():
     assert word_diff("a quick fox", "a slow fox") == [
         ("equal", "a "), ("delete", "quick"), ("insert", "slow"), ("equal", " fox"),
     ]  # fmt: skip
+
+
+def _versions(article) -> list[tuple[int, str]]:
+    return list(
+        Revision.objects.filter(article=article).order_by("version").values_list("version", "note")
+    )
+
+
+def test_an_admin_save_an_import_and_a_restore_each_leave_a_revision_and_a_new_version(
+    client, tmp_path
+):
+    story = tmp_path / "harbour.txt"
+    story.write_text("Harbour reopens\n\nThe harbour reopened today.\n", encoding="utf-8")
+    call_command("import_articles", str(story), "--section", "city", stdout=StringIO())
+    article = Article.objects.get()
+    assert (article.version, _versions(article)) == (1, [(1, "Imported from a file")])
+
+    editor = make_staff("Editor")
+    client.force_login(editor)
+    _save(client, article, headline="Harbour reopens after storm")
+    article.refresh_from_db()
+    assert (article.version, _versions(article)[-1]) == (2, (2, ""))
+
+    story.write_text("Harbour reopens\n\nThe harbour reopened at dawn.\n", encoding="utf-8")
+    call_command("import_articles", str(story), "--section", "city", stdout=StringIO())
+    article.refresh_from_db()
+    assert (article.version, _versions(article)[-1]) == (3, (3, "Imported from a file"))
+
+    first = Revision.objects.get(article=article, version=1)
+    client.post(reverse("admin:articles_article_restore", args=[article.pk, first.pk]))
+    article.refresh_from_db()
+    assert (article.version, _versions(article)[-1]) == (4, (4, "Restored version 1"))
+    assert article.body == first.body
+
+
+def test_an_import_that_changes_only_bylines_still_makes_a_new_version(tmp_path):
+    story = tmp_path / "harbour.txt"
+    story.write_text("Harbour reopens\n\nThe harbour reopened today.\n", encoding="utf-8")
+    call_command("import_articles", str(story), "--section", "city", stdout=StringIO())
+    call_command(
+        "import_articles", str(story), "--section", "city", "--author", "Ada Reporter",
+        stdout=StringIO(),
+    )  # fmt: skip
+
+    article = Article.objects.get()
+    assert [a.name for a in article.byline_authors()] == ["Ada Reporter"]
+    assert (article.version, [v for v, _ in _versions(article)]) == (2, [1, 2])
+
+
+def test_a_story_made_without_a_revision_keeps_its_stored_words_as_the_base(client):
+    client.force_login(make_staff("Editor"))
+    article = make_article(headline="Loaded in bulk")  # no revision yet
+
+    _save(client, article, headline="Edited here")
+
+    assert [r.headline for r in Revision.objects.filter(article=article).order_by("version")] == [
+        "Loaded in bulk",
+        "Edited here",
+    ]
