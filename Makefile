@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DJANGO_DEBUG=1
+# What `check --deploy` is run with: production as the README describes it, debug off.
+PRODUCTION_ENV := env -u DJANGO_DEBUG -u REDIS_URL SECRET_KEY=only-for-check-deploy-never-a-real-secret-0123456789 \
+	SITE_URL=https://news.example.com ALLOWED_HOSTS=news.example.com DATABASE_URL=sqlite:///:memory:
 
 .PHONY: run test install lint bench clean
 
@@ -24,9 +27,12 @@ test: install
 	else echo "Chromium not found (/usr/bin/chromium): browser tests will be SKIPPED. Install it with: apt-get install -y chromium"; fi
 	$(PY) -m pytest
 
+# The checks besides the tests; CI and the pre-commit hook run exactly these.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+	$(PRODUCTION_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	$(PY) bench/renditions.py
