@@ -1,10 +1,23 @@
-"""The article admin's helpers: tag suggestions, bylines, pickers."""
+"""The article admin's helpers: tag suggestions, bylines, pickers, and what each list filter
+shows."""
+
+from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import article_form_data, make_article, make_author, make_section, make_staff
+from tests.factories import (
+    article_form_data,
+    make_article,
+    make_author,
+    make_desk,
+    make_section,
+    make_staff,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +65,6 @@ def test_change_form_has_the_rich_text_editor_and_pickers(client):
 
 
 def test_an_editor_cannot_move_a_story_to_a_section_off_their_desks(client):
-    from tests.factories import make_desk
-
     editor = make_staff("Editor")
     home, away = make_section(name="Home"), make_section(name="Away")
     make_desk(home, editors=[editor])
@@ -92,3 +103,184 @@ def test_impossible_dates_in_the_list_drill_down_get_the_list_not_an_error(clien
     response = client.get(url, {"published_at__year": year})
     assert response.status_code == 302 and response["Location"] == f"{url}?e=1"
     assert client.get(url, {"published_at__year": "2026"}).status_code == 200
+
+
+# --- The change list's filters: exactly which stories each one lists ---------------------------
+
+State = Article.State
+
+
+class _ResultHeadlines(HTMLParser):
+    """The headline cell of each row of the change list's result table (#result_list)."""
+
+    def __init__(self):
+        super().__init__()
+        self.headlines: list[str] = []
+        self._in_table = self._in_headline = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and attrs.get("id") == "result_list":
+            self._in_table = True
+        elif self._in_table and tag == "th" and "field-headline" in attrs.get("class", ""):
+            self._in_headline = True
+            self.headlines.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in_table = False
+        elif tag == "th":
+            self._in_headline = False
+
+    def handle_data(self, data):
+        if self._in_headline:
+            self.headlines[-1] += data
+
+
+def listed(client, user, **filters) -> list[str]:
+    """The headlines this user's change list shows with these filters, sorted (repeats kept)."""
+    client.force_login(user)
+    response = client.get(reverse("admin:articles_article_changelist"), filters)
+    assert response.status_code == 200, filters  # an unknown filter would redirect to ?e=1
+    parser = _ResultHeadlines()
+    parser.feed(response.content.decode())
+    return sorted(parser.headlines)
+
+
+def move(client, user, article, transition: str, **data) -> None:
+    """Take a workflow transition as this user would: the button on the change form."""
+    client.force_login(user)
+    url = reverse("admin:articles_article_transition", args=[article.pk, transition])
+    client.post(url, {"comment": "", **data})
+
+
+def _draft(**kwargs) -> Article:
+    return make_article(published=False, **kwargs)
+
+
+def _scheduled(**kwargs) -> Article:
+    when = timezone.now() + timedelta(days=1)
+    return make_article(published=False, state=State.SCHEDULED, published_at=when, **kwargs)
+
+
+def test_my_drafts_are_the_drafts_i_created_or_am_bylined_on(client):
+    writer, colleague, editor = make_staff("Writer"), make_staff("Writer"), make_staff("Editor")
+    _draft(headline="Fresh draft", created_by=writer)
+    _draft(headline="Bylined draft", created_by=colleague, authors=[make_author(user=writer)])
+    _draft(headline="Mine in review", created_by=writer, state=State.REVIEW)
+    _scheduled(headline="Mine scheduled", created_by=writer)
+    make_article(headline="Mine published", created_by=writer)
+    _draft(headline="Colleague's draft", created_by=colleague)
+    _draft(headline="Editor's own draft", created_by=editor)
+
+    assert listed(client, writer, mine="drafts") == ["Bylined draft", "Fresh draft"]
+    assert listed(client, colleague, mine="drafts") == ["Bylined draft", "Colleague's draft"]
+    assert listed(client, editor, mine="drafts") == ["Editor's own draft"]
+
+
+def test_sent_back_to_me_lists_my_drafts_whose_last_move_was_back_from_review(client):
+    writer, colleague, editor = make_staff("Writer"), make_staff("Writer"), make_staff("Editor")
+    returned = _draft(headline="Returned draft", created_by=writer)
+    resubmitted = _draft(headline="Resubmitted story", created_by=writer)
+    unscheduled = _draft(headline="Unscheduled draft", created_by=writer)
+    _draft(headline="Never submitted", created_by=writer)
+    theirs = _draft(headline="Colleague's returned draft", created_by=colleague)
+    at = timezone.localtime(timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    for story, author in [(returned, writer), (resubmitted, writer), (theirs, colleague)]:
+        move(client, author, story, "submit")
+        move(client, editor, story, "send_back", comment="Needs a second source.")
+    move(client, writer, resubmitted, "submit")
+    move(client, editor, unscheduled, "schedule", at=at)
+    move(client, editor, unscheduled, "unschedule")
+    states = dict(Article.objects.values_list("headline", "state"))
+    assert states["Returned draft"] == states["Unscheduled draft"] == State.DRAFT
+    assert states["Resubmitted story"] == State.REVIEW
+
+    assert listed(client, writer, mine="sent_back") == ["Returned draft"]
+    assert listed(client, colleague, mine="sent_back") == ["Colleague's returned draft"]
+
+
+def test_awaiting_my_review_shows_an_editor_on_a_desk_only_their_desks_stories(client):
+    politics, sport = make_section(name="Politics"), make_section(name="Sport")
+    desk_editor, any_editor = make_staff("Editor"), make_staff("Editor")
+    writer = make_staff("Writer")
+    make_desk(politics, editors=[desk_editor])
+    _draft(headline="Politics in review", section=politics, state=State.REVIEW)
+    _draft(headline="Sport in review", section=sport, state=State.REVIEW, created_by=writer)
+    _draft(headline="Politics draft", section=politics)
+    _scheduled(headline="Politics scheduled", section=politics)
+
+    assert listed(client, desk_editor, mine="review") == ["Politics in review"]
+    assert listed(client, any_editor, mine="review") == ["Politics in review", "Sport in review"]
+    assert listed(client, writer, mine="review") == []  # reviewing is an editor's job
+
+
+def test_scheduled_lists_a_writers_own_and_an_editors_desks_stories(client):
+    politics, sport, culture = make_section(), make_section(), make_section()
+    writer, colleague = make_staff("Writer"), make_staff("Writer")
+    desk_editor, any_editor, away_editor = (make_staff("Editor") for _ in range(3))
+    make_desk(politics, editors=[desk_editor])
+    make_desk(culture, editors=[away_editor])
+    _scheduled(headline="My politics story", section=politics, created_by=writer)
+    _scheduled(headline="Colleague's sport story", section=sport, created_by=colleague)
+    make_article(headline="Politics published", section=politics, created_by=writer)
+    _draft(headline="Politics draft", section=politics, created_by=writer)
+
+    assert listed(client, writer, mine="scheduled") == ["My politics story"]
+    assert listed(client, desk_editor, mine="scheduled") == ["My politics story"]
+    assert listed(client, any_editor, mine="scheduled") == [
+        "Colleague's sport story", "My politics story",
+    ]  # fmt: skip
+    assert listed(client, away_editor, mine="scheduled") == []
+
+
+def test_state_filter_lists_exactly_the_stories_in_that_state(client):
+    past = timezone.now() - timedelta(days=1)
+    _draft(headline="A draft")
+    _draft(headline="In review", state=State.REVIEW)
+    _scheduled(headline="Scheduled")
+    make_article(headline="Published")
+    _draft(headline="Withdrawn", state=State.WITHDRAWN, published_at=past)
+    admin = make_user(is_staff=True, is_superuser=True)
+
+    assert listed(client, admin, state__exact="draft") == ["A draft"]
+    assert listed(client, admin, state__exact="review") == ["In review"]
+    assert listed(client, admin, state__exact="scheduled") == ["Scheduled"]
+    assert listed(client, admin, state__exact="published") == ["Published"]
+    assert listed(client, admin, state__exact="withdrawn") == ["Withdrawn"]
+
+
+def test_section_filter_lists_exactly_that_sections_stories_in_every_state(client):
+    politics, sport = make_section(name="Politics"), make_section(name="Sport")
+    make_article(headline="Vote tonight", section=politics)
+    _draft(headline="Budget leak", section=politics)
+    make_article(headline="Cup final", section=sport)
+    admin = make_user(is_staff=True, is_superuser=True)
+
+    assert listed(client, admin, section__id__exact=politics.pk) == ["Budget leak", "Vote tonight"]
+    assert listed(client, admin, section__id__exact=sport.pk) == ["Cup final"]
+
+
+def test_desk_filter_lists_the_stories_of_every_section_on_that_desk_once(client):
+    politics, business, sport = make_section(), make_section(), make_section()
+    city = make_desk(politics, business, name="City desk")
+    money = make_desk(business, name="Money desk")  # business is on two desks
+    make_article(headline="Vote tonight", section=politics)
+    _draft(headline="Rates rise", section=business)
+    make_article(headline="Cup final", section=sport)
+    admin = make_user(is_staff=True, is_superuser=True)
+
+    assert listed(client, admin, desk=city.pk) == ["Rates rise", "Vote tonight"]
+    assert listed(client, admin, desk=money.pk) == ["Rates rise"]
+    assert len(listed(client, admin)) == 3
+
+
+def test_author_filter_lists_each_story_on_that_byline_once(client):
+    ada, bo = make_author(name="Ada"), make_author(name="Bo")
+    make_article(headline="Joint byline", authors=[ada, bo])
+    make_article(headline="Ada alone", authors=[ada])
+    make_article(headline="Bo alone", authors=[bo])
+    admin = make_user(is_staff=True, is_superuser=True)
+
+    assert listed(client, admin, bylines__author__id__exact=ada.pk) == ["Ada alone", "Joint byline"]
+    assert listed(client, admin, bylines__author__id__exact=bo.pk) == ["Bo alone", "Joint byline"]

@@ -1,5 +1,6 @@
 """A story readers may not see (draft, in review, scheduled but not due, withdrawn) is in no
-feed, sitemap, search result or related list; related stories are chosen first, then by tags."""
+feed, sitemap, search result or related list, nor served at its own URL; related stories are
+chosen first, then by tags."""
 
 from datetime import timedelta
 
@@ -8,15 +9,9 @@ from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import make_article, make_author, make_section
+from tests.test_public_site import assert_not_served
 
 pytestmark = pytest.mark.django_db
-
-HIDDEN_STATES = [
-    {"state": Article.State.DRAFT, "published_at": None},
-    {"state": Article.State.REVIEW, "published_at": None},
-    {"state": Article.State.SCHEDULED, "published_at": timezone.now() + timedelta(hours=1)},
-    {"state": Article.State.WITHDRAWN, "published_at": timezone.now() - timedelta(hours=1)},
-]
 
 
 def related_headlines(story, tags=None) -> list[str]:
@@ -24,9 +19,8 @@ def related_headlines(story, tags=None) -> list[str]:
     return [a.headline for a in Article.objects.published().related_to(story, tag_ids)]
 
 
-@pytest.mark.parametrize("fields", HIDDEN_STATES, ids=lambda f: f["state"])
-def test_hidden_story_is_in_no_feed_sitemap_search_result_or_related_list(
-    client, django_capture_on_commit_callbacks, fields
+def test_hidden_story_is_in_no_feed_sitemap_search_result_or_related_list_nor_at_its_url(
+    client, django_capture_on_commit_callbacks, hidden_story_fields
 ):
     author = make_author(slug="ada")
     section = make_section(slug="city")
@@ -34,8 +28,9 @@ def test_hidden_story_is_in_no_feed_sitemap_search_result_or_related_list(
         visible = make_article(headline="Visible zebra story", section=section, authors=[author],
                                tags=["Zebras"])  # fmt: skip
         hidden = make_article(
-            headline="SECRET zebra story", section=section, authors=[author], tags=["Zebras"],
-            published=False, **fields,
+            headline="SECRET zebra story", standfirst="SECRET zebra talks.",
+            body="<p>SECRET zebra terms agreed.</p>", section=section, authors=[author],
+            tags=["Zebras"], published=False, **hidden_story_fields,
         )  # fmt: skip
         visible.related.add(hidden)
 
@@ -50,14 +45,16 @@ def test_hidden_story_is_in_no_feed_sitemap_search_result_or_related_list(
         assert "SECRET" not in response.content.decode(), url
         assert hidden.slug not in response.content.decode(), url
     assert related_headlines(visible) == []
+    assert_not_served(client, hidden)
 
 
-@pytest.mark.parametrize("fields", HIDDEN_STATES, ids=lambda f: f["state"])
-def test_section_author_and_tag_with_only_hidden_stories_are_not_in_the_sitemaps(client, fields):
+def test_section_author_and_tag_with_only_hidden_stories_are_not_in_the_sitemaps(
+    client, hidden_story_fields
+):
     make_article(headline="Elsewhere", section=make_section(slug="other"))
     make_article(
         headline="SECRET", section=make_section(slug="hush"), authors=[make_author(slug="ghost")],
-        tags=["Whisper"], published=False, **fields,
+        tags=["Whisper"], published=False, **hidden_story_fields,
     )  # fmt: skip
     for url in ["/sitemap-sections.xml", "/sitemap-authors.xml", "/sitemap-tags.xml"]:
         html = client.get(url).content.decode()

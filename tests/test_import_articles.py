@@ -146,16 +146,26 @@ def test_tags_differing_only_in_case_or_unicode_form_are_one_tag(tmp_path):
         ("latin1.txt", "Caf\xe9 opens\n\nText.".encode("latin-1"), "not UTF-8"),
         ("front.md", b"---\nheadline: [unclosed\n---\nBody\n", "not valid YAML"),
         ("nohead.md", b"Just a paragraph with no headline.\n", "no headline"),
-        ("reserved.txt", b"Headline\n\nBody.\n", None),
     ],
 )
 def test_a_bad_file_is_named_with_its_reason_and_nothing_is_saved(tmp_path, name, content, reason):
     path = tmp_path / name
     path.write_bytes(content)
-    section = "search" if name == "reserved.txt" else "news"
-    _, err, message = run_failing_import(path, "--section", section)
+    _, err, message = run_failing_import(path, "--section", "news")
     assert f"FAILED {path}:" in err
-    assert (reason or "used by the site itself") in err
+    assert reason in err
+    assert "1 file(s) failed" in message
+    assert not Article.objects.exists() and not Section.objects.exists()
+
+
+def test_a_good_file_into_a_section_named_like_a_site_path_is_refused_and_nothing_is_saved(
+    tmp_path,
+):
+    path = tmp_path / "story.txt"
+    path.write_bytes(b"Headline\n\nBody.\n")
+    _, err, message = run_failing_import(path, "--section", "search")
+    assert f"FAILED {path}:" in err
+    assert "cannot create section 'search'" in err and "used by the site itself" in err
     assert "1 file(s) failed" in message
     assert not Article.objects.exists() and not Section.objects.exists()
 

@@ -119,51 +119,6 @@ def test_schedule_time_is_entered_in_the_newsroom_time_zone(client, settings):
     assert article.published_at == datetime(2031, 1, 15, 14, 30, tzinfo=UTC)
 
 
-def test_my_work_lists_drafts_sent_back_review_and_scheduled(client):
-    writer, editor = make_staff("Writer"), make_staff("Editor")
-    _draft(created_by=writer, headline="Fresh draft")
-    returned = _draft(created_by=writer, headline="Returned draft")
-    workflow.take(returned, "submit", by=writer)
-    workflow.take(returned, "send_back", by=editor, comment="Shorter, please.")
-    waiting = _draft(created_by=writer, headline="Waiting story")
-    workflow.take(waiting, "submit", by=writer)
-    _draft(
-        state=State.SCHEDULED,
-        published_at=timezone.now() + timedelta(days=1),
-        headline="Later story",
-    )
-    changelist = reverse("admin:articles_article_changelist")
-
-    def listed(user, choice):
-        client.force_login(user)
-        html = client.get(changelist, {"mine": choice}).content.decode()
-        return {
-            h
-            for h in ["Fresh draft", "Returned draft", "Waiting story", "Later story"]
-            if h in html
-        }
-
-    assert listed(writer, "drafts") == {"Fresh draft", "Returned draft"}
-    assert listed(writer, "sent_back") == {"Returned draft"}
-    assert listed(editor, "review") == {"Waiting story"}
-    assert listed(writer, "review") == set()
-    assert listed(editor, "scheduled") == {"Later story"}
-    away_editor = make_staff("Editor")
-    make_desk(make_section(name="Elsewhere"), editors=[away_editor])
-    assert listed(away_editor, "scheduled") == set()
-
-
-def test_list_filters_by_state_section_author_and_desk(admin_client):
-    section = make_section(name="Sport")
-    make_desk(section, name="Sport desk")
-    make_article(section=section, authors=[make_author()])
-    make_article(authors=[make_author()])
-    html = admin_client.get(reverse("admin:articles_article_changelist")).content.decode()
-    for title in ["By state", "By section", "By desk", "By author", "By my work"]:
-        assert title in html
-    assert "Sport desk" in html
-
-
 def test_an_unknown_transition_is_refused_and_changes_nothing():
     article = _draft()
     with pytest.raises(workflow.TransitionError, match="no action called"):
