@@ -458,7 +458,7 @@ class ArticleSearch(models.Model):
     """PostgreSQL's weighted full-text vector of one article (see articles.search).
 
     Kept beside the article, not on it, so listings never load the vector; the GIN index is
-    created by migration 0020 on PostgreSQL only.
+    created by migration 0002_search_structures on PostgreSQL only.
     """
 
     article = models.OneToOneField(
@@ -471,7 +471,8 @@ class ArticleSearch(models.Model):
 
 
 class ArticleFTS(models.Model):
-    """SQLite's FTS5 row of one article; the virtual table exists on SQLite only (migration 0020).
+    """SQLite's FTS5 row of one article; the virtual table exists on SQLite only
+    (migration 0002_search_structures).
 
     `document` is FTS5's hidden column named after the table, the left side of MATCH; `rank`
     is its bm25 score with the column weights set by the migration (lower is better).

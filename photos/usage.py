@@ -1,7 +1,7 @@
 """Where a photo is used, as told by the apps that use photos (photos itself knows none of them).
 
-An app that points at photos registers a function in its AppConfig.ready(); the photo's admin
-page lists what each returns. Each function decides what this user may see.
+An app that points at photos registers a function here (articles does in its admin module);
+the photo's admin page lists what each returns. Each function decides what this user may see.
 """
 
 from collections.abc import Callable, Iterable
