@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import construct_change_message, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
@@ -14,7 +14,7 @@ from newsroom.text import clean_line
 from photos import usage
 
 from . import preview, revisions, workflow
-from .admin_forms import ArticleForm, TransitionForm
+from .admin_forms import ArticleForm, ContentInlineFormSet, TransitionForm, merge_stale
 from .models import (
     Article,
     ArticleAuthor,
@@ -56,8 +56,17 @@ class AuthorAdmin(admin.ModelAdmin):
     autocomplete_fields = ["photo", "user"]
 
 
+class BylineFormSet(ContentInlineFormSet):
+    content_key = "bylines"
+
+
+class CorrectionFormSet(ContentInlineFormSet):
+    content_key = "corrections"
+
+
 class BylineInline(admin.TabularInline):
     model = ArticleAuthor
+    formset = BylineFormSet
     extra = 1
     autocomplete_fields = ["author"]
     fields = ["position", "author"]
@@ -67,6 +76,7 @@ class BylineInline(admin.TabularInline):
 
 class CorrectionInline(admin.StackedInline):
     model = Correction
+    formset = CorrectionFormSet
     extra = 0
 
 
@@ -161,7 +171,19 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.current_user = request.user
+        form.conflict = getattr(request, "edit_conflict", None)
         return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        article = self.get_object(request, unquote(object_id)) if object_id else None
+        if request.method == "POST" and article is not None:
+            # A save is judged by the form, with a message and the input kept, never by a
+            # bare 403: the story may have moved on since the form was opened.
+            request.saving_article = article.pk
+            stale = merge_stale(self.get_form(request, article), article, request.POST)
+            if stale:
+                request.POST, request.edit_conflict = stale
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         queryset = (
@@ -175,6 +197,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
+        if obj is not None and getattr(request, "saving_article", None) == obj.pk:
+            return allowed  # ArticleForm refuses, with a message, what may_edit refuses
         return allowed and (obj is None or workflow.may_edit(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
@@ -216,25 +240,23 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Only prepared here: save_related saves the story with its bylines, tags and
-        # corrections through the one edit path.
+        # corrections through the one edit path (as pending changes, if it is live).
         if not change:
             obj.created_by = request.user
-        if form.cleaned_data.get("substantive_update") and obj.is_published():
-            obj.updated_at = timezone.now()
 
     def save_related(self, request, form, formsets, change):
-        article = form.instance
-        revisions.save_edit(
-            article,
-            by=request.user,
-            save_related=lambda: self._save_related(request, form, formsets, change),
-        )
-
-    def _save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        content = form.content(formsets)
         author = getattr(request.user, "author", None)
-        if not change and author and not form.instance.bylines.exists():
-            ArticleAuthor.objects.create(article=form.instance, author=author, position=0)
+        if not change and author and not content["bylines"]:
+            content["bylines"] = [author.pk]
+        revisions.save_edit(
+            form.instance, content, by=request.user,
+            marks_update=bool(form.cleaned_data.get("substantive_update")),
+        )  # fmt: skip
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are saved as part of the content, not row by row.
+        return construct_change_message(form, None, add)
 
     # --- bulk actions: adapters over the workflow ---
 
@@ -384,7 +406,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "older": older,
             "newer": newer,
             "chosen": [older, newer],
-            "rows": revisions.compare(older, newer),
+            "rows": revisions.compare(older.content, newer.content),
             "can_restore": workflow.may_edit(request.user, article),
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)

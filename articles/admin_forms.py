@@ -1,13 +1,18 @@
 """Forms behind the article admin: the rich-text body, stale-save detection, transitions."""
 
+from datetime import datetime
+
 from django import forms
 from django.db.models import F
+from django.forms.models import BaseInlineFormSet
+from django.http import QueryDict
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
+from taggit.utils import edit_string_for_tags
 
 from . import revisions, workflow
-from .models import Article
+from .models import Article, ArticleAuthor, Correction, Tag
 from .sanitise import sanitise_html
 
 # What the editor offers; articles.sanitise stays the authority on what is stored.
@@ -47,14 +52,16 @@ class ArticleForm(forms.ModelForm):
         help_text=Article._meta.get_field("canonical_url").help_text,
     )
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    loaded_state = forms.CharField(widget=forms.HiddenInput, required=False)
     substantive_update = forms.BooleanField(
         required=False,
         label="Substantive update",
         help_text="Shows readers an “Updated” time. Leave unticked for typo fixes.",
     )
 
-    #: set by ArticleAdmin.get_form: who is saving
+    #: set by ArticleAdmin.get_form: who is saving, and a stale save's conflict (see merge_stale)
     current_user = None
+    conflict = None
 
     class Meta:
         model = Article
@@ -68,9 +75,12 @@ class ArticleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.conflict = None
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
+        article = self.instance
+        if article.pk:
+            self.fields["loaded_version"].initial = article.version
+            self.fields["loaded_state"].initial = state_key(article)
+            if not self.is_bound and article.pending_revision_id:
+                self.initial.update(form_values(revisions.current_content(article)))
 
     def clean_section(self):
         section = self.cleaned_data["section"]
@@ -83,48 +93,245 @@ class ArticleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.conflict:
+            self._refuse_stale()
         if self.instance.pk:
-            self._check_not_stale(cleaned.get("loaded_version"))
+            self._check_still_editable(cleaned.get("loaded_version"), cleaned.get("loaded_state"))
         return cleaned
 
-    def _check_not_stale(self, loaded):
+    def content(self, formsets) -> dict:
+        """The story as this form and its inlines say it, over what is stored."""
+        article = self.instance
+        content = revisions.current_content(article) if article.pk else revisions.empty_content()
+        for name in set(self.fields) & set(content):
+            content[name] = content_value(name, self.cleaned_data[name])
+        for formset in formsets:
+            rows = [f.cleaned_data for f in formset.forms if f.cleaned_data]
+            rows = [row for row in rows if not row.get("DELETE")]
+            if formset.model is ArticleAuthor:
+                rows.sort(key=lambda row: row.get("position") or 0)
+                content["bylines"] = [row["author"].pk for row in rows if row.get("author")]
+            elif formset.model is Correction:
+                content["corrections"] = [
+                    revisions.correction_entry(row["published_at"], row["text"]) for row in rows
+                ]
+        return content
+
+    def _check_still_editable(self, loaded, loaded_state):
         # A no-op UPDATE that matches only the version this form was loaded with: it both
         # detects a stale form and locks the row (PostgreSQL) or the database (SQLite)
         # until the admin's transaction commits this save.
         unchanged = Article.objects.filter(pk=self.instance.pk, version=loaded or 0).update(
             version=F("version")
         )
-        self.instance.refresh_from_db(fields=["state", "published_at", "updated_at", "version"])
+        article = self.instance
+        article.refresh_from_db(
+            fields=["state", "published_at", "updated_at", "version", "pending_state",
+                    "pending_revision"]
+        )  # fmt: skip
         if not unchanged:
-            self._refuse_stale(loaded)
-        elif self.current_user and not workflow.may_edit(self.current_user, self.instance):
             raise forms.ValidationError(
-                "This story is %(state)s now, so you can no longer change it.",
-                params={"state": self.instance.get_state_display().lower()},
+                "Someone saved this story a moment ago. Nothing of yours was saved: your text "
+                "is still in the form below. Reload the page to see their change.",
+                code="stale",
+            )
+        user = self.current_user
+        if user and not workflow.may_edit(user, article):
+            self._keep_for_later()
+            raise forms.ValidationError(
+                "This story is %(state)s now, so you can no longer change it. Nothing of yours "
+                "was saved: your text is still in the form below; copy what you need and ask "
+                "an editor.",
+                params={"state": describe_state(article)},
                 code="not_editable",
             )
+        if loaded_state and loaded_state != state_key(article):
+            self._keep_for_later()
+            raise forms.ValidationError(self._moved_message(article), code="moved")
 
-    def _refuse_stale(self, loaded):
-        current = Article.objects.get(pk=self.instance.pk)
-        latest = current.revisions.select_related("created_by").first()
-        seen = current.revisions.filter(version=loaded).first() if loaded else None
-        who = latest.author_name if latest else "Someone"
-        when = timezone.localtime(latest.created_at if latest else current.modified_at)
-        self.conflict = {
-            "who": who,
-            "when": when,
-            "rows": revisions.compare(seen or current, current) if seen else [],
-        }
-        # The next save, after merging, is made against what is stored now.
+    def _moved_message(self, article) -> str:
+        if article.is_published() and not workflow.is_editor(self.current_user):
+            return (
+                "An editor published this story while you were writing; your changes are "
+                "kept below: save them to make them changes to the live story, then submit "
+                "them for review."
+            )
+        return (
+            f"This story is {describe_state(article)} now. Nothing was saved yet: your changes "
+            "are kept below; save again to keep them"
+            + (" as changes waiting for an editor." if article.is_published() else ".")
+        )
+
+    def _keep_for_later(self):
+        """The next save is made against the story as it stands now, with this input kept."""
         self.data = self.data.copy()
-        self.data[self.add_prefix("loaded_version")] = current.version
+        self.data[self.add_prefix("loaded_state")] = state_key(self.instance)
+
+    def _refuse_stale(self):
+        conflict = self.conflict
         raise forms.ValidationError(
             "%(who)s saved this story at %(when)s while you were editing it. Nothing of "
-            "yours was saved: your text is still in the form below. Merge their changes "
-            "(shown above) into it and save again.",
-            params={"who": who, "when": f"{when:%H:%M:%S, %d %b %Y} ({when.tzname()})"},
+            "yours was saved. What they changed is shown above; where you had not changed a "
+            "field, the form now holds their version; where you both changed it, your "
+            "version is kept. Check the form and save again.",
+            params={
+                "who": conflict["who"],
+                "when": f"{conflict['when']:%H:%M:%S, %d %b %Y} ({conflict['when'].tzname()})",
+            },
             code="stale",
         )
+
+
+class ContentInlineFormSet(BaseInlineFormSet):
+    """Bylines or corrections shown from the story's content (its pending changes, if any).
+
+    The rows are never written by the formset: ArticleAdmin reads its cleaned data into the
+    content that revisions.save_edit() saves, so a live story's inline changes wait too.
+    """
+
+    content_key = ""
+
+    def __init__(self, data=None, files=None, instance=None, **kwargs):
+        kwargs["queryset"] = self.model._default_manager.none()
+        if data is None and instance is not None and instance.pk:
+            rows = revisions.current_content(instance)[self.content_key]
+            kwargs["initial"] = [self.initial_row(i, row) for i, row in enumerate(rows)]
+            self.extra = len(rows) + (1 if self.content_key == "bylines" else 0)
+        super().__init__(data, files, instance, **kwargs)
+
+    def initial_row(self, position: int, row) -> dict:
+        if self.content_key == "bylines":
+            return {"author": row, "position": position}
+        return {"text": row["text"], "published_at": datetime.fromisoformat(row["published_at"])}
+
+
+def merge_stale(form_class, article: Article, post: QueryDict) -> tuple[QueryDict, dict] | None:
+    """For a save made from an older version: None if it is not stale, else the post to show
+    again, holding the other person's version of every field this user had not changed, and
+    the conflict (who, when, what they changed) for the form to show."""
+    loaded = _int(post.get("loaded_version"))
+    if loaded == article.version:
+        return None
+    current = revisions.current_content(article)
+    seen = article.revisions.filter(version=loaded).first() if loaded else None
+    base = {**current, **seen.content} if seen else current
+    mine = posted_content(form_class, post, current)
+    merged = post.copy()
+    for name, value in current.items():
+        if value != base.get(name) and mine.get(name) == base.get(name):
+            write_post(merged, name, value)
+    merged["loaded_version"] = str(article.version)
+    merged["loaded_state"] = state_key(article)
+    latest = article.revisions.select_related("created_by").first()
+    conflict = {
+        "who": latest.author_name if latest else "Someone",
+        "when": timezone.localtime(latest.created_at if latest else article.modified_at),
+        "rows": revisions.compare(base, current) if seen else revisions.Comparison(),
+    }
+    return merged, conflict
+
+
+def posted_content(form_class, post: QueryDict, start: dict) -> dict:
+    """What a posted form says, as content; a field that does not clean is left out."""
+    content = {}
+    for name, field in form_class.base_fields.items():
+        if name in start:
+            try:
+                value = field.clean(field.widget.value_from_datadict(post, {}, name))
+            except forms.ValidationError:
+                continue
+            content[name] = content_value(name, value)
+    rows = _posted_rows(post, "bylines", ["author", "position"])
+    rows.sort(key=lambda row: _int(row["position"]) or 0)
+    content["bylines"] = [_int(row["author"]) for row in rows if _int(row["author"])]
+    if "corrections-TOTAL_FORMS" in post:
+        corrections = []
+        for row in _posted_rows(post, "corrections", ["text", "published_at_0", "published_at_1"]):
+            try:
+                when = forms.SplitDateTimeField().clean(
+                    [row["published_at_0"], row["published_at_1"]]
+                )
+            except forms.ValidationError:
+                continue
+            corrections.append(revisions.correction_entry(when, row["text"]))
+        content["corrections"] = corrections
+    return content
+
+
+def write_post(post: QueryDict, name: str, value) -> None:
+    """Put a content value into a posted form, as the form's widgets would have sent it."""
+    if name in {"bylines", "corrections"}:
+        _write_rows(post, name, value)
+    elif name == "related":
+        post.setlist("related", [str(pk) for pk in value])
+    elif name == "tags":
+        post["tags"] = edit_string_for_tags([Tag(name=tag) for tag in value])
+    else:
+        post[name] = "" if value is None else str(value)
+
+
+def _write_rows(post: QueryDict, prefix: str, rows: list) -> None:
+    for key in [k for k in post if k.startswith(f"{prefix}-")]:
+        del post[key]
+    post[f"{prefix}-TOTAL_FORMS"], post[f"{prefix}-INITIAL_FORMS"] = str(len(rows)), "0"
+    for i, row in enumerate(rows):
+        if prefix == "bylines":
+            post[f"{prefix}-{i}-author"], post[f"{prefix}-{i}-position"] = str(row), str(i)
+        else:
+            when = timezone.localtime(datetime.fromisoformat(row["published_at"]))
+            post[f"{prefix}-{i}-text"] = row["text"]
+            post[f"{prefix}-{i}-published_at_0"] = f"{when:%Y-%m-%d}"
+            post[f"{prefix}-{i}-published_at_1"] = f"{when:%H:%M:%S}"
+
+
+def _posted_rows(post: QueryDict, prefix: str, names: list[str]) -> list[dict]:
+    total = min(_int(post.get(f"{prefix}-TOTAL_FORMS")) or 0, 1000)
+    rows = [{name: post.get(f"{prefix}-{i}-{name}", "") for name in names} for i in range(total)]
+    deleted = {i for i in range(total) if post.get(f"{prefix}-{i}-DELETE")}
+    first = names[0]
+    return [row for i, row in enumerate(rows) if i not in deleted and row[first].strip()]
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def state_key(article: Article) -> str:
+    """The state a form was loaded in, so a save can tell that the story moved under it."""
+    return f"{workflow.current_state(article)}:{article.pending_state}"
+
+
+def describe_state(article: Article) -> str:
+    state = Article.State(workflow.current_state(article)).label.lower()
+    if article.has_pending_changes():
+        return f"{state}, with changes {article.get_pending_state_display().lower()}"
+    return state
+
+
+def content_value(name: str, value):
+    """A cleaned form value as content stores it (ids for rows, names for tags)."""
+    if name in {"section", "hero_image"}:
+        return value.pk if value is not None else None
+    if name == "related":
+        return sorted(article.pk for article in value)
+    if name == "tags":
+        return sorted(value)
+    return value
+
+
+def form_values(content: dict) -> dict:
+    """Content as a form's initial values."""
+    values = {name: content[name] for name in revisions.ROW_FIELDS}
+    values.update(
+        section=content["section"],
+        hero_image=content["hero_image"],
+        related=content["related"],
+        tags=[Tag(name=name) for name in content["tags"]],
+    )
+    return values
 
 
 class TransitionForm(forms.Form):

@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from newsroom.text import clean_line, make_slug
 
 from . import revisions, workflow
-from .models import Article, ArticleAuthor, Author, Section
+from .models import Article, Author, Section
 from .sanitise import sanitise_html
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json"}
@@ -63,6 +63,7 @@ class ImportOptions:
     publish: bool = False
     published_at: datetime | None = None
     dry_run: bool = False
+    overwrite: bool = False
 
 
 @dataclass
@@ -347,17 +348,17 @@ def import_story(story: Story, options: ImportOptions, *, file_key: str = "") ->
     created = article is None
     if created:
         article = _new_article(story, key, section)
-        revisions.save_edit(
-            article, by=None, note=IMPORT_NOTE,
-            save_related=lambda: _set_related(article, authors, tags),
-        )  # fmt: skip
-        _load_in_state(article, story)
-        changed = True
+        current = {**revisions.empty_content(), "slug": article.slug}
     else:
-        changed = _set_related(article, authors, tags)
-        changed |= _update_fields(article, story, section)
-        if changed:
-            revisions.save_edit(article, by=None, note=IMPORT_NOTE)
+        current = revisions.current_content(article)
+    content = revisions.normalise(_content(current, story, section, authors, tags))
+    changed = created or content != current
+    if changed and not created and article.is_published():
+        _check_no_editor_changed(article, options)
+    if changed:
+        revisions.save_edit(article, content, by=None, note=IMPORT_NOTE)
+    if created:
+        _load_in_state(article, story)
     if options.publish:
         changed |= _publish(article, options.published_at)
     outcome.article = article
@@ -423,14 +424,42 @@ def _unique_slug(wanted: str) -> str:
 
 
 def _new_article(story: Story, key: str, section: Section) -> Article:
+    updated_at = story.extras.get("updated_at")
     return Article(
-        import_key=key,
+        import_key=key, section=section, updated_at=updated_at,
         slug=_unique_slug(story.slug or make_slug(story.headline, fallback="story")),
-        headline=story.headline,
-        standfirst=story.standfirst,
-        body=story.body,
-        section=section,
-        **story.extras,
+    )  # fmt: skip
+
+
+def _content(current: dict, story: Story, section: Section, authors, tags) -> dict:
+    """The story's content as the file says it; a file that names no bylines or tags leaves
+    the ones editors added alone, and fields only exports carry are set when present."""
+    content = {
+        **current,
+        "headline": story.headline,
+        "standfirst": story.standfirst,
+        "body": story.body,
+        "section": section.pk,
+    }
+    for name, value in story.extras.items():
+        if name in content:
+            content[name] = value.pk if name == "hero_image" and value else value
+    if authors:
+        content["bylines"] = [author.pk for author in authors]
+    if tags:
+        content["tags"] = tags
+    return content
+
+
+def _check_no_editor_changed(article: Article, options: ImportOptions) -> None:
+    """A live story that editors changed since its last import is replaced only when asked."""
+    last = article.revisions.filter(note=IMPORT_NOTE).order_by("-version").first()
+    if options.overwrite or (last is not None and last.version == article.version):
+        return
+    raise StoryFileError(
+        f"editors changed “{article.headline}” since it was last imported; nothing was "
+        "changed. Compare the versions in the admin, or import again with --overwrite to "
+        "replace their changes."
     )
 
 
@@ -442,57 +471,20 @@ def _load_in_state(article: Article, story: Story) -> None:
             raise StoryFileError(str(error)) from None
 
 
-def _update_fields(article: Article, story: Story, section: Section) -> bool:
-    """Set what the file says on the article (not saved yet); whether anything differed."""
-    wanted = {
-        "headline": clean_line(story.headline),
-        "standfirst": story.standfirst,
-        "body": sanitise_html(story.body),
-        "section": section,
-    }
-    wanted.update(story.extras)
-    changed = [name for name, value in wanted.items() if getattr(article, name) != value]
-    for name in changed:
-        setattr(article, name, wanted[name])
-    return bool(changed)
-
-
-def _set_related(article: Article, authors: list[Author], tags: list[str]) -> bool:
-    """Bylines and tags as the file names them; a file that names none leaves editors' alone."""
-    changed = bool(authors) and _set_bylines(article, authors)
-    return (bool(tags) and _set_tags(article, tags)) or changed
-
-
-def _set_bylines(article: Article, authors: list[Author]) -> bool:
-    authors = list(dict.fromkeys(authors))
-    current = [b.author for b in article.bylines.select_related("author")]
-    if current == authors:
-        return False
-    article.bylines.all().delete()
-    ArticleAuthor.objects.bulk_create(
-        ArticleAuthor(article=article, author=author, position=position)
-        for position, author in enumerate(authors)
-    )
-    return True
-
-
-def _set_tags(article: Article, names: list[str]) -> bool:
-    before = set(article.tags.values_list("pk", flat=True))
-    article.tags.set(names)
-    return before != set(article.tags.values_list("pk", flat=True))
-
-
 def _publish(article: Article, at: datetime | None) -> bool:
-    """Publish now, backdate, or schedule for a future time.
+    """Publish now, backdate, schedule for a future time, or publish a live story's changes.
 
-    A story already published or scheduled is left as it is, so re-running the same import
-    never moves its publish time; the workflow refuses the rest (a withdrawn story, say).
+    A story already published or scheduled keeps its publish time, so re-running the same
+    import never moves it; the workflow refuses the rest (a withdrawn story, say).
     """
-    if article.state in {Article.State.PUBLISHED, Article.State.SCHEDULED}:
+    if article.has_pending_changes():
+        name = "publish_changes"
+    elif article.state in {Article.State.PUBLISHED, Article.State.SCHEDULED}:
         return False
-    future = at is not None and at > timezone.now()
+    else:
+        name = "schedule" if at is not None and at > timezone.now() else "publish"
     try:
-        workflow.take(article, "schedule" if future else "publish", by=None, at=at)
+        workflow.take(article, name, by=None, at=None if name == "publish_changes" else at)
     except workflow.TransitionError as error:
         raise StoryFileError(str(error)) from None
     return True

@@ -209,7 +209,17 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
+class ChangesState(models.TextChoices):
+    """Where a live story's pending changes stand (none, being prepared, submitted)."""
+
+    NONE = "", "None"
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+
+
 class Article(models.Model):
+    ChangesState = ChangesState
+
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         REVIEW = "review", "In review"
@@ -257,6 +267,14 @@ class Article(models.Model):
         editable=False,
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Changes to a live story wait here, as a revision, until an editor publishes them.
+    pending_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )  # fmt: skip
+    pending_state = models.CharField(
+        max_length=10, choices=ChangesState.choices, blank=True, default="", editable=False
+    )
 
     seo_title = models.CharField("SEO title", max_length=120, blank=True)
     seo_description = models.CharField("meta description", max_length=320, blank=True)
@@ -288,11 +306,7 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
-        self.headline = clean_line(self.headline)
-        self.standfirst = drop_invalid_code_points(self.standfirst)
-        self.slug = self.slug or make_slug(self.headline, fallback="story")
-        self.body = sanitise_html(self.body)
-        self.word_count = len(strip_tags(self.body).split())
+        self.normalise()
         super().save(*args, **kwargs)
         self._remember_old_slug()
 
@@ -321,6 +335,14 @@ class Article(models.Model):
             ArticleSlug.objects.update_or_create(slug=old, defaults={"article": self})
         self._loaded_slug = self.slug
 
+    def normalise(self) -> None:
+        """The form every stored story takes, whatever its source (see also revisions)."""
+        self.headline = clean_line(self.headline)
+        self.standfirst = drop_invalid_code_points(self.standfirst)
+        self.slug = self.slug or make_slug(self.headline, fallback="story")
+        self.body = sanitise_html(self.body)
+        self.word_count = len(strip_tags(self.body).split())
+
     def get_canonical_url(self) -> str:
         """Absolute address search engines should credit: ours, or the syndicated original."""
         return self.canonical_url or settings.SITE_URL + self.get_absolute_url()
@@ -336,6 +358,9 @@ class Article(models.Model):
     def is_due_unrecorded(self) -> bool:
         """The Python twin of ArticleQuerySet.due_unrecorded()."""
         return self.state == self.State.SCHEDULED and self.is_published()
+
+    def has_pending_changes(self) -> bool:
+        return self.pending_state != ChangesState.NONE
 
     def is_gone(self) -> bool:
         return self.state == self.State.WITHDRAWN
@@ -429,7 +454,7 @@ class WorkflowEvent(models.Model):
 
 
 class Revision(models.Model):
-    """A snapshot of an article's words, kept at every save so any two can be compared."""
+    """A snapshot of every field editors change, kept at every save (see articles.revisions)."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
@@ -437,10 +462,10 @@ class Revision(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    headline = models.CharField(max_length=300)
-    standfirst = models.TextField(blank=True)
-    body = models.TextField(blank=True)
+    content = models.JSONField(default=dict)
     note = models.CharField(max_length=200, blank=True)
+    # Pending changes of a live story that should show readers an "Updated" time.
+    marks_update = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -449,9 +474,48 @@ class Revision(models.Model):
         return f"Version {self.version} of “{self.headline}”"
 
     @property
+    def headline(self) -> str:
+        return self.content.get("headline", "")
+
+    @property
+    def standfirst(self) -> str:
+        return self.content.get("standfirst", "")
+
+    @property
+    def body(self) -> str:
+        return self.content.get("body", "")
+
+    @property
     def author_name(self) -> str:
         user = self.created_by
         return (user.get_full_name() or user.get_username()) if user else "System"
+
+
+class EditSession(models.Model):
+    """One person's open form on one story (no story yet: a new one): who is editing, and the
+    work they have typed but not saved, so a closed tab or a crash loses nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="edit_sessions"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="edit_sessions"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    autosave = models.JSONField(null=True, blank=True)
+    autosaved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="one_session_per_story"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(article__isnull=True), name="one_new_story_session"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.article or 'a new story'}"
 
 
 class ArticleSearch(models.Model):

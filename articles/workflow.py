@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from . import revisions
 from .models import Article, Section, WorkflowEvent
 
 logger = logging.getLogger("newsroom.workflow")
@@ -36,35 +37,43 @@ class Transition:
     editors_only: bool = True
     needs_comment: bool = False
     needs_time: bool = False
+    # For the pending changes of a live story: the changes' states it starts from, and the
+    # changes' state it leaves (None: the transition is about the story, not its changes).
+    changes: frozenset | None = None
+    changes_target: str | None = None
 
+
+ON_ANY_DRAFT = frozenset({State.DRAFT, State.REVIEW})
+LIVE = frozenset({State.PUBLISHED})
+Changes = Article.ChangesState
+ANY_CHANGES = frozenset({Changes.DRAFT, Changes.REVIEW})
 
 TRANSITIONS = {
     t.name: t
     for t in [
         Transition("submit", "Submit for review", frozenset({State.DRAFT}), State.REVIEW, False),
-        Transition(
-            "send_back", "Send back", frozenset({State.REVIEW}), State.DRAFT, needs_comment=True
-        ),
-        Transition(
-            "publish", "Publish now", frozenset({State.DRAFT, State.REVIEW}), State.PUBLISHED
-        ),
-        Transition(
-            "schedule",
-            "Schedule",
-            frozenset({State.DRAFT, State.REVIEW}),
-            State.SCHEDULED,
-            needs_time=True,
-        ),  # fmt: skip
+        Transition("send_back", "Send back", frozenset({State.REVIEW}), State.DRAFT,
+                   needs_comment=True),
+        Transition("publish", "Publish now", ON_ANY_DRAFT, State.PUBLISHED),
+        Transition("schedule", "Schedule", ON_ANY_DRAFT, State.SCHEDULED, needs_time=True),
         Transition("unschedule", "Unschedule", frozenset({State.SCHEDULED}), State.DRAFT),
-        Transition(
-            "withdraw",
-            "Withdraw",
-            frozenset({State.PUBLISHED}),
-            State.WITHDRAWN,
-            needs_comment=True,
-        ),  # fmt: skip
+        Transition("withdraw", "Withdraw", LIVE, State.WITHDRAWN, needs_comment=True),
         Transition("republish", "Republish", frozenset({State.WITHDRAWN}), State.PUBLISHED),
+        Transition("submit_changes", "Submit changes for review", LIVE, State.PUBLISHED, False,
+                   changes=frozenset({Changes.DRAFT}), changes_target=Changes.REVIEW),
+        Transition("send_back_changes", "Send changes back", LIVE, State.PUBLISHED,
+                   needs_comment=True, changes=frozenset({Changes.REVIEW}),
+                   changes_target=Changes.DRAFT),
+        Transition("publish_changes", "Publish changes", LIVE, State.PUBLISHED,
+                   changes=ANY_CHANGES, changes_target=Changes.NONE),
+        Transition("discard_changes", "Discard changes", LIVE, State.PUBLISHED,
+                   changes=ANY_CHANGES, changes_target=Changes.NONE),
     ]
+}  # fmt: skip
+# What taking a transition does besides moving the story (and its changes).
+EFFECTS = {
+    "publish_changes": lambda article, by: revisions.publish_pending(article),
+    "discard_changes": lambda article, by: revisions.discard_pending(article, by=by),
 }
 
 
@@ -100,7 +109,13 @@ def may_edit(user, article: Article) -> bool:
         return False
     if is_editor(user):
         return covers(user, article)
-    return article.state == State.DRAFT and is_own(user, article)
+    # A writer prepares changes to their own live story as they write their drafts: until
+    # they submit them.
+    preparing = current_state(article) == State.PUBLISHED and article.pending_state in {
+        Changes.NONE,
+        Changes.DRAFT,
+    }
+    return (article.state == State.DRAFT or preparing) and is_own(user, article)
 
 
 def may_delete(user, article: Article) -> bool:
@@ -131,8 +146,14 @@ def current_state(article: Article) -> str:
 
 def allowed_actions(article: Article, user) -> list[Transition]:
     """The transitions this user may take on this article right now."""
-    state = current_state(article)
-    return [t for t in TRANSITIONS.values() if state in t.sources and may_take(user, article, t)]
+    return [t for t in TRANSITIONS.values() if _applies(t, article) and may_take(user, article, t)]
+
+
+def _applies(transition: Transition, article: Article) -> bool:
+    changes = transition.changes
+    return current_state(article) in transition.sources and (
+        changes is None or article.pending_state in changes
+    )
 
 
 # --- Taking a transition ----------------------------------------------------------------------
@@ -151,20 +172,33 @@ def take(
     if transition is None:
         raise TransitionError(f"There is no action called “{name}”.")
     _settle_due(article)
-    if current_state(article) not in transition.sources:
-        raise TransitionError(
-            f"“{article.headline}” is {article.get_state_display().lower()}; "
-            f"it cannot be given “{transition.label.lower()}”."
-        )
+    if not _applies(transition, article):
+        raise TransitionError(_why_not(transition, article))
     if not may_take(by, article, transition):
         raise TransitionError(f"You may not {transition.label.lower()} “{article.headline}”.")
     comment = (comment or "").strip()
     if transition.needs_comment and not comment:
         raise TransitionError(f"Say why when you {transition.label.lower()} a story.")
     fields, comment = _publish_time(transition, article, at, comment)
-    if not _move(article, transition.target, by=by, action=name, comment=comment, **fields):
-        raise TransitionError(f"Someone changed “{article.headline}” first; reload and try again.")
+    if transition.changes_target is not None:
+        fields["pending_state"] = transition.changes_target
+    with transaction.atomic():
+        if not _move(article, transition.target, by=by, action=name, comment=comment, **fields):
+            raise TransitionError(
+                f"Someone changed “{article.headline}” first; reload and try again."
+            )
+        if name in EFFECTS:
+            EFFECTS[name](article, by)
     return article
+
+
+def _why_not(transition: Transition, article: Article) -> str:
+    if transition.changes is not None and current_state(article) in transition.sources:
+        return f"“{article.headline}” has no changes waiting for “{transition.label.lower()}”."
+    return (
+        f"“{article.headline}” is {article.get_state_display().lower()}; "
+        f"it cannot be given “{transition.label.lower()}”."
+    )
 
 
 def _publish_time(transition: Transition, article: Article, at, comment: str):
@@ -230,8 +264,9 @@ def _move(
     """Move the article from the state it was read in; False if someone else moved it first."""
     now = now or timezone.now()
     source = article.state
+    read = {"pending_state": article.pending_state} if "pending_state" in fields else {}
     with transaction.atomic():
-        changed = Article.objects.filter(pk=article.pk, state=source).update(
+        changed = Article.objects.filter(pk=article.pk, state=source, **read).update(
             state=target, modified_at=now, **fields
         )
         if not changed:

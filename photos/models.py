@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -32,6 +33,10 @@ class Image(models.Model):
     # Which renditions exist (see photos.images.make_renditions): pages read it, never storage.
     renditions = models.JSONField(default=dict, blank=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-uploaded_at"]

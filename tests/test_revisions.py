@@ -76,7 +76,9 @@ def test_restore_puts_old_words_back_as_a_new_revision(client):
 def test_a_writer_cannot_restore_a_story_past_draft(client):
     writer = make_staff("Writer")
     article = make_article(headline="Live", created_by=writer)
-    revision = Revision.objects.create(article=article, version=1, headline="Old", body="")
+    revision = Revision.objects.create(
+        article=article, version=1, content={"headline": "Old", "body": ""}
+    )
     client.force_login(writer)
     client.post(reverse("admin:articles_article_restore", args=[article.pk, revision.pk]))
     article.refresh_from_db()

@@ -8,22 +8,33 @@ from tests.factories import article_form_data, make_article, make_staff
 pytestmark = pytest.mark.django_db
 
 
-def test_substantive_update_sets_the_updated_time_readers_see(client):
+def _publish_changes(client, article):
+    url = reverse("admin:articles_article_transition", args=[article.pk, "publish_changes"])
+    assert client.post(url, {"comment": ""}).status_code == 302
+    article.refresh_from_db()
+
+
+def test_substantive_update_sets_the_updated_time_readers_see_once_published(client):
     client.force_login(make_staff("Editor"))
     article = make_article()
     url = reverse("admin:articles_article_change", args=[article.pk])
 
     client.post(url, article_form_data(article, body="<p>Typo fixed.</p>"))
-    article.refresh_from_db()
+    _publish_changes(client, article)
     assert article.updated_at is None
 
     client.post(url, article_form_data(article, body="<p>New facts.</p>", substantive_update="on"))
     article.refresh_from_db()
+    assert article.updated_at is None  # waiting with the changes
+    assert "story__updated" not in client.get(article.get_absolute_url()).content.decode()
+
+    _publish_changes(client, article)
     assert article.updated_at is not None
-    assert "story__updated" in client.get(article.get_absolute_url()).content.decode()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "story__updated" in page and "New facts." in page
 
 
-def test_editor_adds_a_dated_correction_shown_on_the_article(client):
+def test_editor_adds_a_dated_correction_shown_once_the_changes_are_published(client):
     client.force_login(make_staff("Editor"))
     article = make_article()
     data = article_form_data(
@@ -36,8 +47,10 @@ def test_editor_adds_a_dated_correction_shown_on_the_article(client):
         },
     )
     response = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
-
     assert response.status_code == 302
+    assert "2 km long" not in client.get(article.get_absolute_url()).content.decode()
+
+    _publish_changes(client, article)
     page = client.get(article.get_absolute_url()).content.decode()
     assert "The bridge is 2 km long, not 3 km." in page
     assert "2 January 2030" in page

@@ -39,6 +39,10 @@ class Command(BaseCommand):
             help="ISO 8601 publish time, with --publish; a future time schedules the stories",
         )  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+        parser.add_argument(
+            "--overwrite", action="store_true",
+            help="replace live stories even where editors changed them since the last import",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         import_options = self._options(options)
@@ -82,6 +86,7 @@ class Command(BaseCommand):
             publish=options["publish"],
             published_at=published_at,
             dry_run=options["dry_run"],
+            overwrite=options["overwrite"],
         )
 
     @staticmethod
