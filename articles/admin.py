@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message, unquote
 from django.core.exceptions import PermissionDenied
@@ -13,8 +14,14 @@ from django.views.decorators.http import require_POST
 from newsroom.text import clean_line
 from photos import usage
 
-from . import preview, revisions, workflow
-from .admin_forms import ArticleForm, ContentInlineFormSet, TransitionForm, merge_stale
+from . import edit_sessions, preview, revisions, workflow
+from .admin_forms import (
+    ArticleForm,
+    ContentInlineFormSet,
+    TransitionForm,
+    merge_stale,
+    posted_content,
+)
 from .models import (
     Article,
     ArticleAuthor,
@@ -117,6 +124,20 @@ class DeskFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def restored_initial(form_class, post) -> dict:
+    """An autosave as a change form's initial values (main fields; the inlines are not kept)."""
+    initial = {}
+    for name, field in form_class.base_fields.items():
+        if name in post and not name.startswith("loaded_"):
+            multiple = isinstance(field, forms.ModelMultipleChoiceField)
+            initial[name] = post.getlist(name) if multiple else post.get(name)
+    return initial
+
+
 def _revision(history, pk: str):
     return history.filter(pk=pk).first() if pk.isdigit() else None
 
@@ -147,7 +168,7 @@ class ArticleAdmin(admin.ModelAdmin):
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:
-        js = ["articles/admin/tag_suggest.js"]
+        js = ["articles/admin/tag_suggest.js", "articles/admin/edit_session.js"]
 
     def get_fieldsets(self, request, obj=None):
         story = ["headline", "slug", "standfirst", "body", "section", "tags"]
@@ -172,6 +193,7 @@ class ArticleAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.current_user = request.user
         form.conflict = getattr(request, "edit_conflict", None)
+        form.restored = getattr(request, "restored_autosave", None)
         return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -253,6 +275,7 @@ class ArticleAdmin(admin.ModelAdmin):
             form.instance, content, by=request.user,
             marks_update=bool(form.cleaned_data.get("substantive_update")),
         )  # fmt: skip
+        edit_sessions.discard_autosave(request.user, form.instance if change else None)
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The inlines are saved as part of the content, not row by row.
@@ -308,6 +331,17 @@ class ArticleAdmin(admin.ModelAdmin):
                 wrap(self.restore_view),
                 name="articles_article_restore",
             ),
+            path("autosave/", wrap(self.autosave_view), name="articles_article_autosave_new"),
+            path(
+                "<path:object_id>/autosave/",
+                wrap(self.autosave_view),
+                name="articles_article_autosave",
+            ),
+            path(
+                "<path:object_id>/heartbeat/",
+                wrap(self.heartbeat_view),
+                name="articles_article_heartbeat",
+            ),
         ] + super().get_urls()
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -343,13 +377,25 @@ class ArticleAdmin(admin.ModelAdmin):
         names = Tag.objects.filter(name__icontains=term).values_list("name", flat=True)[:10]
         return JsonResponse({"tags": list(names) if term else []})
 
+    def add_view(self, request, form_url="", extra_context=None):
+        context = {**(extra_context or {}), **self._autosave_context(request, None)}
+        return super().add_view(request, form_url, context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, unquote(object_id))
         if article is not None:
-            extra_context = {**(extra_context or {}), **self._workflow_context(request, article)}
+            extra_context = {
+                **(extra_context or {}),
+                **self._workflow_context(request, article),
+                **self._autosave_context(request, article),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _workflow_context(self, request, article):
+        pending = None
+        if article.has_pending_changes():
+            live = revisions.snapshot(article)
+            pending = revisions.compare(live, revisions.current_content(article))
         return {
             "transitions": workflow.allowed_actions(article, request.user),
             "transition_form": TransitionForm(),
@@ -358,7 +404,57 @@ class ArticleAdmin(admin.ModelAdmin):
             "preview_url": preview.preview_url(article),
             "can_restore": workflow.may_edit(request.user, article),
             "overdue": article.is_due_unrecorded(),
+            "pending_rows": pending,
+            "sent_back": workflow.send_back_reason(article),
+            "others_editing": edit_sessions.others_editing(article, request.user),
         }
+
+    def _autosave_context(self, request, article):
+        """Offer this user's unsaved work from a closed tab, or restore it if they asked."""
+        if request.method != "GET" or not self._may_write(request, article):
+            return {}
+        session = edit_sessions.autosave_of(request.user, article)
+        if session is None:
+            return {}
+        form_class = self.get_form(request, article, change=article is not None)
+        saved = edit_sessions.autosave_post(session)
+        if request.GET.get("autosave") == "discard":
+            edit_sessions.discard_autosave(request.user, article)
+            return {}
+        if request.GET.get("autosave") == "restore":
+            request.restored_autosave = restored_initial(form_class, saved)
+            return {"autosave_restored": session}
+        current = revisions.current_content(article) if article else revisions.empty_content()
+        rows = revisions.compare(current, {**current, **posted_content(form_class, saved, current)})
+        return {"autosave": session, "autosave_rows": rows} if rows.changed else {}
+
+    def _may_write(self, request, article) -> bool:
+        if article is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, article)
+
+    def autosave_view(self, request, object_id=None):
+        return require_POST(self._autosave)(request, object_id)
+
+    def _autosave(self, request, object_id):
+        article = self._article_or_404(request, object_id) if object_id else None
+        if not self._may_write(request, article):
+            raise PermissionDenied
+        session = edit_sessions.keep_autosave(request.user, article, request.POST)
+        local = timezone.localtime(session.autosaved_at)
+        return JsonResponse({"saved_at": f"{local:%H:%M:%S}"})
+
+    def heartbeat_view(self, request, object_id):
+        return require_POST(self._heartbeat)(request, object_id)
+
+    def _heartbeat(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        edit_sessions.heartbeat(request.user, article)
+        others = [
+            {"name": _person(s.user), "since": f"{timezone.localtime(s.opened_at):%H:%M}"}
+            for s in edit_sessions.others_editing(article, request.user)
+        ]
+        return JsonResponse({"others": others})
 
     def _article_or_404(self, request, object_id):
         article = self.get_object(request, unquote(object_id))

@@ -62,6 +62,7 @@ class ArticleForm(forms.ModelForm):
     #: set by ArticleAdmin.get_form: who is saving, and a stale save's conflict (see merge_stale)
     current_user = None
     conflict = None
+    restored = None  # initial values from an autosave the user chose to restore
 
     class Meta:
         model = Article
@@ -81,6 +82,8 @@ class ArticleForm(forms.ModelForm):
             self.fields["loaded_state"].initial = state_key(article)
             if not self.is_bound and article.pending_revision_id:
                 self.initial.update(form_values(revisions.current_content(article)))
+        if not self.is_bound and self.restored:
+            self.initial.update(self.restored)
 
     def clean_section(self):
         section = self.cleaned_data["section"]

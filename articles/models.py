@@ -440,6 +440,8 @@ class WorkflowEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     from_state = models.CharField(max_length=10, choices=Article.State.choices)
     to_state = models.CharField(max_length=10, choices=Article.State.choices)
+    # The transition taken (articles.workflow.TRANSITIONS), or what the system did.
+    action = models.CharField(max_length=40, blank=True)
     comment = models.TextField(blank=True)
 
     class Meta:
@@ -451,6 +453,10 @@ class WorkflowEvent(models.Model):
     @property
     def actor_name(self) -> str:
         return (self.actor.get_full_name() or self.actor.get_username()) if self.actor else "System"
+
+    @property
+    def action_label(self) -> str:
+        return self.action.replace("_", " ")
 
 
 class Revision(models.Model):

@@ -272,8 +272,9 @@ def _move(
         if not changed:
             return False
         WorkflowEvent.objects.create(
-            article=article, actor=by, at=now, from_state=source, to_state=target, comment=comment
-        )
+            article=article, actor=by, at=now, from_state=source, to_state=target,
+            action=action, comment=comment,
+        )  # fmt: skip
     article.state, article.modified_at = target, now
     for name, value in fields.items():
         setattr(article, name, value)
@@ -308,14 +309,29 @@ def drafts_of(user):
     return own_articles(user).filter(state=State.DRAFT)
 
 
+SEND_BACKS = ("send_back", "send_back_changes")
+
+
 def sent_back_to(user):
-    """The user's drafts whose last move was an editor sending them back from review."""
-    last = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-pk")
+    """The user's drafts, or changes to their live stories, that an editor sent back."""
+    waiting = Q(state=State.DRAFT) | Q(pending_state=Changes.DRAFT)
     return (
-        drafts_of(user)
-        .annotate(last_from=Subquery(last.values("from_state")[:1]))
-        .filter(last_from=State.REVIEW)
+        own_articles(user)
+        .filter(waiting)
+        .annotate(last_action=Subquery(_last_event().values("action")[:1]))
+        .filter(last_action__in=SEND_BACKS)
     )
+
+
+def send_back_reason(article: Article) -> WorkflowEvent | None:
+    """The editor's word on a story sent back and not yet resubmitted, for its writer."""
+    last = article.events.select_related("actor").first()
+    still_back = article.state == State.DRAFT or article.pending_state == Changes.DRAFT
+    return last if last and last.action in SEND_BACKS and still_back else None
+
+
+def _last_event():
+    return WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-pk")
 
 
 def awaiting_review_by(user):
