@@ -2,13 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from newsroom.text import clean_line
@@ -28,9 +29,11 @@ from .models import (
     Author,
     Correction,
     Desk,
+    EditSession,
     Revision,
     Section,
     Tag,
+    WorkflowEvent,
 )
 
 
@@ -149,7 +152,9 @@ def _pks(queryset):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
-    list_display = ["headline", "state_label", "section", "byline", "publish_time", "modified_at"]
+    list_display = [
+        "headline", "state_label", "section", "byline", "publish_time", "modified_at", "editing",
+    ]  # fmt: skip
     list_filter = [
         MyWorkFilter,
         "state",
@@ -215,7 +220,21 @@ class ArticleAdmin(admin.ModelAdmin):
                 Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
             )
         )
-        return queryset.filter(pk__in=_pks(workflow.visible_articles(request.user)))
+        last = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-pk")
+        fresh = EditSession.objects.filter(
+            seen_at__gte=timezone.now() - edit_sessions.PRESENT_FOR
+        ).exclude(user=request.user)
+        return (
+            queryset.filter(pk__in=_pks(workflow.visible_articles(request.user)))
+            .annotate(
+                last_action=Subquery(last.values("action")[:1]),
+                last_comment=Subquery(last.values("comment")[:1]),
+            )
+            .prefetch_related(
+                Prefetch("edit_sessions", queryset=fresh.select_related("user"),
+                         to_attr="open_sessions")
+            )
+        )  # fmt: skip
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -245,7 +264,16 @@ class ArticleAdmin(admin.ModelAdmin):
                 '<strong class="overdue" title="{}">Scheduled: due, not yet recorded</strong>',
                 "Public since its time passed; publish_scheduled has not run since.",
             )
-        return obj.get_state_display()
+        label = obj.get_state_display()
+        if obj.has_pending_changes():
+            label += f", changes {obj.get_pending_state_display().lower()}"
+        if obj.last_action in workflow.SEND_BACKS:
+            return format_html("{}<br>Sent back: {}", label, Truncator(obj.last_comment).chars(80))
+        return label
+
+    @admin.display(description="open by")
+    def editing(self, obj):
+        return ", ".join(sorted({_person(s.user) for s in obj.open_sessions})) or "—"
 
     @admin.display(description="byline")
     def byline(self, obj):
@@ -311,6 +339,19 @@ class ArticleAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} article(s) done.", messages.SUCCESS)
 
     # --- workflow buttons, history, revisions, preview ---
+
+    def get_view_on_site_url(self, obj=None):
+        # A story readers cannot see yet opens as its preview, not as a 404.
+        if obj is not None and not obj.is_published():
+            return preview.preview_url(obj)
+        return super().get_view_on_site_url(obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("field_name") == "related":
+            # The Related picker offers only what readers can see (and so may be chosen).
+            queryset = queryset.filter(pk__in=_pks(Article.objects.published()))
+        return queryset, may_have_duplicates
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -515,9 +556,21 @@ class ArticleAdmin(admin.ModelAdmin):
         revision = get_object_or_404(Revision, pk=revision_id, article=article)
         if not workflow.may_edit(request.user, article):
             self.message_user(request, "You may not change this story.", messages.ERROR)
+        elif article.is_published() and request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "article": article,
+                "revision": revision,
+                "title": f"Restore version {revision.version}?",
+            }
+            return TemplateResponse(request, "admin/articles/article/restore_confirm.html", context)
         else:
             revisions.restore(revision, by=request.user)
-            self.message_user(request, f"Restored version {revision.version}.", messages.SUCCESS)
+            waiting = " as changes waiting for an editor" if article.is_published() else ""
+            self.message_user(
+                request, f"Restored version {revision.version}{waiting}.", messages.SUCCESS
+            )
         return redirect(reverse("admin:articles_article_change", args=[article.pk]))
 
 

@@ -1,7 +1,5 @@
 """Forms behind the article admin: the rich-text body, stale-save detection, transitions."""
 
-from datetime import datetime
-
 from django import forms
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
@@ -205,7 +203,7 @@ class ContentInlineFormSet(BaseInlineFormSet):
     def initial_row(self, position: int, row) -> dict:
         if self.content_key == "bylines":
             return {"author": row, "position": position}
-        return {"text": row["text"], "published_at": datetime.fromisoformat(row["published_at"])}
+        return {"text": row["text"], "published_at": revisions.correction_time(row)}
 
 
 def merge_stale(form_class, article: Article, post: QueryDict) -> tuple[QueryDict, dict] | None:
@@ -281,7 +279,7 @@ def _write_rows(post: QueryDict, prefix: str, rows: list) -> None:
         if prefix == "bylines":
             post[f"{prefix}-{i}-author"], post[f"{prefix}-{i}-position"] = str(row), str(i)
         else:
-            when = timezone.localtime(datetime.fromisoformat(row["published_at"]))
+            when = timezone.localtime(revisions.correction_time(row))
             post[f"{prefix}-{i}-text"] = row["text"]
             post[f"{prefix}-{i}-published_at_0"] = f"{when:%Y-%m-%d}"
             post[f"{prefix}-{i}-published_at_1"] = f"{when:%H:%M:%S}"

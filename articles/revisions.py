@@ -75,6 +75,10 @@ def current_content(article: Article) -> dict:
     return {**base, **pending.content} if pending else base
 
 
+def correction_time(entry: dict) -> datetime:
+    return datetime.fromisoformat(entry["published_at"])
+
+
 def empty_content() -> dict:
     return {
         **{name: "" for name in ROW_FIELDS},
@@ -195,14 +199,10 @@ def _apply(article: Article, content: dict) -> None:
             Correction(
                 article=article,
                 text=c["text"],
-                published_at=datetime.fromisoformat(c["published_at"]),
+                published_at=correction_time(c),
             )
             for c in content["corrections"]
         )
-
-
-def _when(iso: str) -> datetime:
-    return datetime.fromisoformat(iso)
 
 
 def _keep_base(article: Article) -> None:

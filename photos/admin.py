@@ -41,6 +41,14 @@ class ImageForm(forms.ModelForm):
         fields = ["file", "alt", "caption", "credit", "focal_x", "focal_y"]
 
 
+class ImageDetailsForm(forms.ModelForm):
+    """What the person who uploaded a photo may change without editor's rights: not the file."""
+
+    class Meta:
+        model = Image
+        fields = ["alt", "caption", "credit", "focal_x", "focal_y"]
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     form = ImageForm
@@ -57,7 +65,30 @@ class ImageAdmin(admin.ModelAdmin):
     class Media:
         js = ["photos/focal-point.js"]
 
+    def has_change_permission(self, request, obj=None):
+        if super().has_change_permission(request, obj):
+            return True
+        # Whoever uploaded a photo may correct its words and focal point.
+        return obj is not None and obj.uploaded_by_id == request.user.pk and self._uploader(request)
+
+    def _uploader(self, request) -> bool:
+        return request.user.has_perm("photos.add_image")
+
+    def _details_only(self, request, obj) -> bool:
+        return obj is not None and not super().has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if self._details_only(request, obj):
+            kwargs["form"] = ImageDetailsForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "file"] if self._details_only(request, obj) else readonly
+
     def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
         if "file" in form.changed_data:
             obj.store_upload()
         else:

@@ -54,7 +54,7 @@ def test_compare_shows_a_word_level_diff_of_headline_standfirst_and_body(client)
 def test_restore_puts_old_words_back_as_a_new_revision(client):
     editor = make_staff("Editor")
     client.force_login(editor)
-    article = make_article(headline="Original", body="<p>Original body.</p>")
+    article = make_article(published=False, headline="Original", body="<p>Original body.</p>")
     _save(client, article, headline="Vandalised", body="<p>Nonsense.</p>")
     original = Revision.objects.get(article=article, version=1)
 
@@ -75,14 +75,38 @@ def test_restore_puts_old_words_back_as_a_new_revision(client):
 
 def test_a_writer_cannot_restore_a_story_past_draft(client):
     writer = make_staff("Writer")
-    article = make_article(headline="Live", created_by=writer)
+    article = make_article(
+        published=False, state=Article.State.REVIEW, headline="In review", created_by=writer
+    )
     revision = Revision.objects.create(
         article=article, version=1, content={"headline": "Old", "body": ""}
     )
     client.force_login(writer)
     client.post(reverse("admin:articles_article_restore", args=[article.pk, revision.pk]))
     article.refresh_from_db()
-    assert article.headline == "Live"
+    assert (article.headline, article.version) == ("In review", 1)
+
+
+def test_restoring_a_revision_of_a_live_story_asks_first_then_makes_pending_changes(client):
+    editor = make_staff("Editor")
+    client.force_login(editor)
+    article = make_article(headline="Live headline", body="<p>Live body.</p>")
+    _save(client, article, headline="Second thoughts")
+    client.post(reverse("admin:articles_article_transition", args=[article.pk, "publish_changes"]))
+    first = Revision.objects.get(article=article, version=1)
+    url = reverse("admin:articles_article_restore", args=[article.pk, first.pk])
+
+    asked = client.post(url)
+    article.refresh_from_db()
+    assert asked.status_code == 200 and "Restore version 1" in asked.content.decode()
+    assert (article.headline, article.version, article.pending_state) == ("Second thoughts", 2, "")
+
+    assert client.post(url, {"confirm": "yes"}).status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Second thoughts"  # readers still see the live version
+    assert (article.version, article.pending_state) == (3, "draft")
+    assert article.pending_revision.headline == "Live headline"
+    assert "Second thoughts" in client.get(article.get_absolute_url()).content.decode()
 
 
 def test_word_diff_marks_changed_words_only():
