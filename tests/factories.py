@@ -75,6 +75,8 @@ def make_desk(*sections, editors=(), **kwargs):
 
 def article_form_data(article, **overrides) -> dict:
     """What the admin change form posts for this article, as a browser would send it."""
+    from articles.admin_forms import state_key
+
     data = {
         "headline": article.headline,
         "slug": article.slug,
@@ -88,6 +90,7 @@ def article_form_data(article, **overrides) -> dict:
         "homepage_priority": article.homepage_priority,
         "canonical_url": article.canonical_url,
         "loaded_version": article.version,
+        "loaded_state": state_key(article) if article.pk else "",
     }
     for prefix in ("bylines", "corrections"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})

@@ -264,3 +264,46 @@ def test_reimporting_without_bylines_or_tags_keeps_those_editors_added(tmp_path)
     assert [a.name for a in article.byline_authors()] == ["Ada Reporter"]
     assert list(article.tags.names()) == ["Harbour"]
     assert "1 unchanged" in out
+
+
+def _live_import(tmp_path, text: str, *args):
+    story = tmp_path / "ferry.txt"
+    story.write_text(text, encoding="utf-8")
+    return run_import(story, "--section", "city", *args)
+
+
+def test_reimporting_over_a_live_story_waits_as_changes_unless_published(tmp_path, client):
+    _live_import(tmp_path, "Ferry returns\n\nThe ferry is back.\n", "--publish")
+    article = Article.objects.get()
+
+    _live_import(tmp_path, "Ferry returns\n\nThe ferry is back, on time.\n")
+    article.refresh_from_db()
+    assert (article.body, article.pending_state) == ("<p>The ferry is back.</p>", "draft")
+    assert "on time" not in client.get(article.get_absolute_url()).content.decode()
+
+    _live_import(tmp_path, "Ferry returns\n\nThe ferry is back, on time.\n", "--publish")
+    article.refresh_from_db()
+    assert (article.body, article.pending_state) == ("<p>The ferry is back, on time.</p>", "")
+    assert "on time" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_live_story_editors_changed_since_the_import_is_not_replaced_without_overwrite(
+    tmp_path,
+):
+    from articles import revisions
+
+    _live_import(tmp_path, "Ferry returns\n\nThe ferry is back.\n", "--publish")
+    article = Article.objects.get()
+    edited = {**revisions.current_content(article), "standfirst": "An editor's standfirst."}
+    revisions.save_edit(article, edited, by=None, note="Edited in the admin")
+
+    (tmp_path / "ferry.txt").write_text("Ferry returns\n\nThe ferry is late.\n", encoding="utf-8")
+    _, err, _ = run_failing_import(tmp_path / "ferry.txt", "--section", "city", "--publish")
+    assert "editors changed “Ferry returns” since it was last imported" in err
+    article.refresh_from_db()
+    assert article.pending_revision.standfirst == "An editor's standfirst."
+    assert article.body == "<p>The ferry is back.</p>"
+
+    _live_import(tmp_path, "Ferry returns\n\nThe ferry is late.\n", "--publish", "--overwrite")
+    article.refresh_from_db()
+    assert (article.body, article.pending_state) == ("<p>The ferry is late.</p>", "")

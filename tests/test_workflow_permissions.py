@@ -115,6 +115,55 @@ def test_bulk_action(client, role, transition, state):
     _check(article, state, state in sources and _may(role, transition), target)
 
 
+# The pending changes of a live story: who may take which transition from which changes' state.
+CHANGES_TRANSITIONS = {
+    "submit_changes": ({"draft"}, "review"),
+    "send_back_changes": ({"review"}, "draft"),
+    "publish_changes": ({"draft", "review"}, ""),
+    "discard_changes": ({"draft", "review"}, ""),
+}
+
+
+def _may_change(role: str, transition: str) -> bool:
+    if role in {"editor", "superuser"}:
+        return True
+    return role == "owner" and transition == "submit_changes"
+
+
+@pytest.mark.parametrize("changes", ["", "draft", "review"])
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("transition", list(CHANGES_TRANSITIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_changes_button(client, role, transition, state, changes):
+    user, article = _setup(role, state)
+    if changes:
+        revision = article.revisions.create(
+            version=2, content={"headline": "Pending headline"}, created_by=user
+        )
+        Article.objects.filter(pk=article.pk).update(
+            version=2, pending_state=changes, pending_revision=revision
+        )
+    live_headline = article.headline
+    sources, target = CHANGES_TRANSITIONS[transition]
+    client.force_login(user)
+
+    response = client.post(
+        reverse("admin:articles_article_transition", args=[article.pk, transition]),
+        {"comment": "Needs a second source."},
+    )
+
+    assert response.status_code in {302, 404}
+    article.refresh_from_db()
+    allowed = state == State.PUBLISHED and changes in sources and _may_change(role, transition)
+    events = WorkflowEvent.objects.filter(article=article)
+    assert article.state == state
+    assert article.pending_state == (target if allowed else changes)
+    assert events.filter(action=transition).count() == (1 if allowed else 0)
+    assert events.count() == (1 if allowed else 0)
+    published = allowed and transition == "publish_changes"
+    assert article.headline == ("Pending headline" if published else live_headline)
+
+
 def test_buttons_shown_are_the_transitions_the_user_may_take(client):
     writer = make_staff("Writer")
     article = make_article(published=False, created_by=writer)
