@@ -137,16 +137,22 @@ class ArticleForm(forms.ModelForm):
                 code="stale",
             )
         user = self.current_user
+        moved = bool(loaded_state) and loaded_state != state_key(article)
         if user and not workflow.may_edit(user, article):
             self._keep_for_later()
+            why = (
+                f"This story is {describe_state(article)} now, so you can no longer change it."
+                if moved or not loaded_state
+                else "You can no longer change this story: it is not on your desks now, or "
+                "your role changed."
+            )
             raise forms.ValidationError(
-                "This story is %(state)s now, so you can no longer change it. Nothing of yours "
-                "was saved: your text is still in the form below; copy what you need and ask "
-                "an editor.",
-                params={"state": describe_state(article)},
+                "%(why)s Nothing of yours was saved: your text is still in the form below; "
+                "copy what you need and ask an editor.",
+                params={"why": why},
                 code="not_editable",
             )
-        if loaded_state and loaded_state != state_key(article):
+        if moved:
             self._keep_for_later()
             raise forms.ValidationError(self._moved_message(article), code="moved")
 

@@ -363,3 +363,19 @@ def test_a_writer_edits_the_words_of_photos_they_uploaded_but_not_of_others(clie
     other = client.post(reverse("admin:photos_image_change", args=[theirs.pk]), {"alt": "No"})
     theirs.refresh_from_db()
     assert other.status_code in {302, 403} and theirs.alt == "Theirs"
+
+
+def test_an_editor_taken_off_the_desk_is_told_so_and_keeps_their_input(client):
+    from tests.factories import make_desk
+
+    editor = make_staff("Editor")
+    article = make_article(published=False)
+    client.force_login(editor)
+    loaded = article_form_data(article)
+    make_desk(make_section(), editors=[editor])  # a desk without this story's section
+
+    refused = client.post(_change_url(article), {**loaded, "headline": "My rewrite"})
+
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "it is not on your desks now" in html
+    assert 'value="My rewrite"' in html
