@@ -303,6 +303,13 @@ class ArticleAdmin(admin.ModelAdmin):
             form.instance, content, by=request.user,
             marks_update=bool(form.cleaned_data.get("substantive_update")),
         )  # fmt: skip
+        if form.instance.has_pending_changes():
+            self.message_user(
+                request,
+                "Kept as changes to the live story: readers see the live version until an "
+                "editor publishes them.",
+                messages.INFO,
+            )
         edit_sessions.discard_autosave(request.user, form.instance if change else None)
 
     def construct_change_message(self, request, form, formsets, add=False):
