@@ -175,6 +175,9 @@ class ArticleAdmin(admin.ModelAdmin):
     class Media:
         js = ["articles/admin/tag_suggest.js", "articles/admin/edit_session.js"]
 
+    # Hidden: what the form was loaded with, so a save can tell that the story moved under it.
+    LOADED = ["loaded_version", "loaded_state"]
+
     def get_fieldsets(self, request, obj=None):
         story = ["headline", "slug", "standfirst", "body", "section", "tags"]
         image = ["hero_image", "hero_caption", "related"]
@@ -185,7 +188,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 "Search engines",
                 {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]},
             ),
-            ("State", {"fields": ["state_label", "publish_time", "updated_at", "loaded_version"]}),
+            ("State", {"fields": ["state_label", "publish_time", "updated_at", *self.LOADED]}),
         ]
         if workflow.is_editor(request.user):
             publishing = ["homepage_priority", "canonical_url"]

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
@@ -13,6 +15,26 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless Chromium for the tests marked with tests.browser.BROWSER_TEST."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from django.db import connections
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes around it are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+        # Connections opened inside Playwright's context are not the test's; close them
+        # so the test database can be dropped.
+        connections.close_all()
 
 
 # The states a story readers may not see can be in: one shared definition for every leak test.

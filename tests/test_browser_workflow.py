@@ -1,60 +1,10 @@
 """A writer and an editor in a real Chromium: rich text written, submitted, published, read."""
 
-from pathlib import Path
-
-import pytest
-from django.db import connections
-
 from articles.models import Article
+from tests.browser import BROWSER_TEST, PASSWORD, log_in
 from tests.factories import make_article, make_author, make_section, make_staff
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "a-long-test-password"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-    ),
-    # Data from migrations (the roles) must survive this test's database flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes around it are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-        # Connections opened inside Playwright's context are not the test's; close them
-        # so the test database can be dropped.
-        connections.close_all()
-
-
-def _log_in(browser, live_server, username):
-    page = browser.new_context().new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
-    return page
+pytestmark = BROWSER_TEST
 
 
 def _write_body(page):
@@ -85,7 +35,7 @@ def test_writer_writes_and_submits_editor_publishes_readers_see_the_formatting(
     make_staff("Editor", "eddie", password=PASSWORD)
     make_article(tags=["Transport"])
 
-    page = _log_in(browser, live_server, "wendy")
+    page = log_in(browser, live_server, "wendy")
     page.goto(f"{live_server.url}/admin/articles/article/add/")
     page.fill("#id_headline", "Council approves new bridge")
     page.select_option("#id_section", label="City")
@@ -100,7 +50,7 @@ def test_writer_writes_and_submits_editor_publishes_readers_see_the_formatting(
 
     article = Article.objects.get(headline="Council approves new bridge")
     assert article.state == Article.State.REVIEW
-    page = _log_in(browser, live_server, "eddie")
+    page = log_in(browser, live_server, "eddie")
     page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     page.click("button[value=publish]")
     page.wait_for_selector(".messagelist .success")

@@ -379,3 +379,13 @@ def test_an_editor_taken_off_the_desk_is_told_so_and_keeps_their_input(client):
     html = refused.content.decode()
     assert refused.status_code == 200 and "it is not on your desks now" in html
     assert 'value="My rewrite"' in html
+
+
+def test_the_change_form_carries_the_version_and_state_it_was_loaded_with(client):
+    client.force_login(make_staff("Editor"))
+    article = make_article(published=False)
+
+    html = client.get(_change_url(article)).content.decode()
+
+    assert re.search(r'<input type="hidden" name="loaded_version" value="1"', html)
+    assert re.search(r'<input type="hidden" name="loaded_state" value="draft:"', html)
