@@ -325,7 +325,7 @@ def content_value(name: str, value):
     if name == "related":
         return sorted(article.pk for article in value)
     if name == "tags":
-        return sorted(value)
+        return revisions.canonical_tags(value)
     return value
 
 

@@ -13,11 +13,12 @@ import re
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import strip_tags
 from taggit.utils import edit_string_for_tags
 
-from newsroom.text import make_slug
+from newsroom.text import clean_line, make_slug
 from photos.models import Image
 
 from .models import Article, ArticleAuthor, Author, Correction, Revision, Section, Tag
@@ -97,15 +98,24 @@ def normalise(content: dict) -> dict:
     """The content as Article.save() would store it (clean headline, slug, sanitised body)."""
     probe = Article(**{name: content[name] for name in ROW_FIELDS})
     probe.normalise()
-    tags = {make_slug(name, fallback="tag"): name for name in content["tags"]}
-    stored = dict(Tag.objects.filter(slug__in=tags).values_list("slug", "name"))
     return {
         **content,
         **{name: getattr(probe, name) for name in ROW_FIELDS},
-        "tags": sorted({stored.get(slug, name) for slug, name in tags.items()}),
+        "tags": canonical_tags(content["tags"]),
         "bylines": list(dict.fromkeys(content["bylines"])),
         "related": sorted(set(content["related"])),
     }
+
+
+def canonical_tags(names) -> list[str]:
+    """Tag names as they are (or will be) stored: one per slug, as models.Tag keeps them."""
+    wanted = {}
+    for name in names:
+        name = clean_line(name)[:100]
+        if name:
+            wanted.setdefault(make_slug(name, fallback="tag"), name)
+    stored = dict(Tag.objects.filter(slug__in=wanted).values_list("slug", "name"))
+    return sorted({stored.get(slug, name) for slug, name in wanted.items()})
 
 
 # --- Saving ----------------------------------------------------------------------------------
@@ -157,13 +167,12 @@ def publish_pending(article: Article) -> None:
 
 def discard_pending(article: Article, *, by) -> None:
     """Drop the pending changes; the live version is again what editors work on."""
-    article.version += 1
+    Article.objects.filter(pk=article.pk).update(version=F("version") + 1, pending_revision=None)
+    article.refresh_from_db(fields=["version", "pending_revision"])
     Revision.objects.create(
         article=article, version=article.version, created_by=by, content=snapshot(article),
         note="Pending changes discarded",
     )  # fmt: skip
-    article.pending_revision = None
-    Article.objects.filter(pk=article.pk).update(version=article.version, pending_revision=None)
 
 
 def restore(revision: Revision, *, by) -> Article:

@@ -307,3 +307,15 @@ def test_a_live_story_editors_changed_since_the_import_is_not_replaced_without_o
     _live_import(tmp_path, "Ferry returns\n\nThe ferry is late.\n", "--publish", "--overwrite")
     article.refresh_from_db()
     assert (article.body, article.pending_state) == ("<p>The ferry is late.</p>", "")
+
+
+def test_reimporting_tags_written_differently_from_the_stored_ones_changes_nothing(tmp_path):
+    story = tmp_path / "tags.md"
+    story.write_text("---\nheadline: Tags\ntags: [Harbour]\n---\nBody.\n", encoding="utf-8")
+    run_import(story, "--section", "city")
+    story.write_text("---\nheadline: Tags\ntags: ['  harbour ']\n---\nBody.\n", encoding="utf-8")
+
+    out, _ = run_import(story, "--section", "city")
+
+    assert "1 unchanged" in out
+    assert Article.objects.get().version == 1
