@@ -37,6 +37,7 @@ lint: install
 bench: install
 	$(PY) bench/renditions.py
 	$(PY) bench/search.py
+	$(PY) bench/sanitise.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -43,7 +43,9 @@ def nesting_depth(html: str, stop_above: int = MAX_NESTING_DEPTH) -> int:
     """
     open_tags: list[str] = []
     deepest = 0
-    for match in _TAG.finditer(html):
+    # Past the last ">" no tag can end, and a "<" there would make the pattern scan to the end
+    # again for each one: quadratic on "<a<a<a...". Before it, every scan stops at a ">".
+    for match in _TAG.finditer(html, 0, html.rfind(">") + 1):
         closing, name, _ = match.groups()
         name = name.lower()
         if name in _VOID_TAGS:
@@ -64,12 +66,7 @@ def nesting_depth(html: str, stop_above: int = MAX_NESTING_DEPTH) -> int:
 
 def check_body(html: str) -> None:
     """Raise ValidationError, with a message an editor can act on, when a body is over a cap."""
-    if len(html) > MAX_BODY_CHARS:
-        raise ValidationError(
-            "The body is too long (%(size)s characters; the limit is %(limit)s).",
-            code="too_long",
-            params={"size": f"{len(html):,}", "limit": f"{MAX_BODY_CHARS:,}"},
-        )
+    _check_size(html)
     if nesting_depth(html) > MAX_NESTING_DEPTH:
         raise ValidationError(
             "The body nests elements more than %(limit)s deep; simplify its formatting.",
@@ -78,7 +75,24 @@ def check_body(html: str) -> None:
         )
 
 
+def _check_size(html: str) -> None:
+    if len(html) > MAX_BODY_CHARS:
+        raise ValidationError(
+            "The body is too long (%(size)s characters; the limit is %(limit)s).",
+            code="too_long",
+            params={"size": f"{len(html):,}", "limit": f"{MAX_BODY_CHARS:,}"},
+        )
+
+
 def sanitise_html(html: str) -> str:
+    """The body as stored; raises ValidationError over a cap.
+
+    The caps are checked before nh3 runs (to bound its work) and again on what it returns,
+    since closing every open tag can make a body longer: what is stored is what is capped,
+    so a stored body always passes again when it is saved again.
+    """
     html = drop_invalid_code_points(html)
     check_body(html)
-    return _cleaner.clean(html)
+    clean = _cleaner.clean(html)
+    _check_size(clean)
+    return clean

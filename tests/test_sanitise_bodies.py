@@ -126,3 +126,35 @@ def test_self_closing_divs_count_as_nesting_as_browsers_parse_them():
 def test_paragraphs_and_list_items_left_unclosed_are_not_mistaken_for_nesting():
     story = make_article(body="<p>One paragraph" * 40 + "<ul>" + "<li>item" * 40 + "</ul>")
     assert story.body.count("<p>") == 40 and story.body.count("<li>") == 40
+
+
+def test_a_body_of_unclosed_tag_starts_is_handled_at_once_not_after_minutes(client):
+    # The nesting scan once went back to the end of the body from every "<": minutes here.
+    client.force_login(make_staff("Editor"))
+    article = make_article(published=False)
+    url = reverse("admin:articles_article_change", args=[article.pk])
+
+    response = client.post(url, article_form_data(article, body="<a" * 100_000))
+
+    assert response.status_code in {200, 302}
+    article.refresh_from_db()
+    assert "<a<a" not in article.body
+
+
+def test_a_body_that_grows_past_the_cap_when_cleaned_is_refused_with_a_message(client):
+    client.force_login(make_staff("Editor"))
+    article = make_article(published=False, body="<p>Kept.</p>")
+    url = reverse("admin:articles_article_change", args=[article.pk])
+
+    response = client.post(url, article_form_data(article, body="<p>x" + "</p>" * 99_000))
+
+    assert response.status_code == 200 and "The body is too long" in response.content.decode()
+    article.refresh_from_db()
+    assert article.body == "<p>Kept.</p>"
+
+
+def test_a_stored_body_always_passes_the_caps_again():
+    from articles.sanitise import MAX_BODY_CHARS, sanitise_html
+
+    body = sanitise_html("<p>" + "word " * (MAX_BODY_CHARS // 6) + "</p>")
+    assert sanitise_html(body) == body
