@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from newsroom.text import clean_line, make_slug
 
 from . import revisions, workflow
-from .models import Article, Author, Section
+from .models import Article, Author, Section, free_slug
 from .sanitise import sanitise_html
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json"}
@@ -380,14 +380,16 @@ def _check(story: Story) -> None:
 def _section(value: str, name: str, outcome: Outcome) -> Section:
     if not value:
         raise StoryFileError("no section: pass --section or set `section` in the front matter")
+    slug = make_slug(value, fallback="section")
     found = (
         Section.objects.filter(slug=value).first()
         or Section.objects.filter(name__iexact=value).first()
+        or Section.objects.filter(slug=slug).first()  # "Sport!" files into "Sport"
     )
     if found:
         return found
     section = Section(name=clean_line(name or value))
-    section.slug = make_slug(value, fallback="section")
+    section.slug = slug
     _validate(section, "section")
     section.save()
     outcome.created_sections.append(section.name)
@@ -416,18 +418,11 @@ def _validate(obj, what: str) -> None:
         raise StoryFileError(f"cannot create {what} {str(obj)!r}: {problems}") from None
 
 
-def _unique_slug(wanted: str) -> str:
-    slug, n = wanted, 2
-    while Article.objects.filter(slug=slug).exists():
-        slug, n = f"{wanted[:110]}-{n}", n + 1
-    return slug
-
-
 def _new_article(story: Story, key: str, section: Section) -> Article:
     updated_at = story.extras.get("updated_at")
     return Article(
         import_key=key, section=section, updated_at=updated_at,
-        slug=_unique_slug(story.slug or make_slug(story.headline, fallback="story")),
+        slug=free_slug(Article, story.slug or make_slug(story.headline, fallback="story")),
     )  # fmt: skip
 
 

@@ -37,6 +37,15 @@ def validate_not_reserved(slug: str) -> None:
         )
 
 
+def free_slug(model, wanted: str) -> str:
+    """`wanted`, or `wanted-2`, `-3`...: "Jane Doe" and "Jane Doe!" both get a page."""
+    limit = model._meta.get_field("slug").max_length - 8
+    slug, n = wanted, 2
+    while model._default_manager.filter(slug=slug).exists():
+        slug, n = f"{wanted[:limit]}-{n}", n + 1
+    return slug
+
+
 class Section(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(
@@ -56,7 +65,7 @@ class Section(models.Model):
     def save(self, *args, **kwargs):
         self.name = clean_line(self.name)
         self.description = drop_invalid_code_points(self.description)
-        self.slug = self.slug or make_slug(self.name, fallback="section")
+        self.slug = self.slug or free_slug(Section, make_slug(self.name, fallback="section"))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -91,7 +100,7 @@ class Author(models.Model):
         self.name = clean_line(self.name)
         self.job_title = clean_line(self.job_title)
         self.bio = drop_invalid_code_points(self.bio)
-        self.slug = self.slug or make_slug(self.name, fallback="author")
+        self.slug = self.slug or free_slug(Author, make_slug(self.name, fallback="author"))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -339,7 +348,7 @@ class Article(models.Model):
         """The form every stored story takes, whatever its source (see also revisions)."""
         self.headline = clean_line(self.headline)
         self.standfirst = drop_invalid_code_points(self.standfirst)
-        self.slug = self.slug or make_slug(self.headline, fallback="story")
+        self.slug = self.slug or free_slug(Article, make_slug(self.headline, fallback="story"))
         self.body = sanitise_html(self.body)
         self.word_count = len(strip_tags(self.body).split())
 

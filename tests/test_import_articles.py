@@ -319,3 +319,18 @@ def test_reimporting_tags_written_differently_from_the_stored_ones_changes_nothi
 
     assert "1 unchanged" in out
     assert Article.objects.get().version == 1
+
+
+def test_new_authors_and_sections_named_like_existing_ones_do_not_stop_the_import(tmp_path):
+    Author.objects.create(name="Jane Doe")
+    Section.objects.create(name="Sport")
+    for name, author in [("a.txt", "Jane Doe!"), ("b.txt", "Jane Doe?")]:
+        (tmp_path / name).write_text(f"{author} writes\n\nText.\n", encoding="utf-8")
+
+    out, _ = run_import(tmp_path / "a.txt", tmp_path / "b.txt", "--section", "Sport!",
+                        "--author", "Jane Doe!")  # fmt: skip
+
+    assert "2 created" in out
+    assert sorted(Author.objects.values_list("slug", flat=True)) == ["jane-doe", "jane-doe-2"]
+    assert Section.objects.count() == 1
+    assert Article.objects.filter(section__name="Sport").count() == 2
