@@ -113,3 +113,23 @@ def test_eight_concurrent_runs_publish_two_hundred_stories_exactly_once():
     per_story = Counter(WorkflowEvent.objects.values_list("article_id", flat=True))
     assert sorted(per_story) == sorted(s.pk for s in stories)
     assert set(per_story.values()) == {1}
+
+
+@pytest.mark.django_db
+def test_a_cache_that_does_not_answer_never_stops_the_command(settings, caplog):
+    # A real Redis client pointed at a port nothing listens on: the cache is down.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    story = _scheduled(-1)
+    out, err = StringIO(), StringIO()
+
+    call_command("publish_scheduled", stdout=out, stderr=err)
+
+    assert f"Published: {story.headline}" in out.getvalue()
+    assert "The cache did not answer" in err.getvalue()
+    story.refresh_from_db()
+    assert story.state == Article.State.PUBLISHED

@@ -5,10 +5,9 @@ event, exactly once even when several copies run at once, and clears the page ca
 Run it from cron every minute.
 """
 
-from django.core.cache import cache
 from django.core.management.base import BaseCommand
 
-from articles import workflow
+from articles import page_cache, workflow
 
 
 class Command(BaseCommand):
@@ -16,8 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         published = workflow.record_due_publications()
-        if published:
-            cache.clear()
         for article in published:
             self.stdout.write(f"Published: {article.headline} ({article.pk})")
         self.stdout.write(f"{len(published)} scheduled article(s) published.")
+        if published and not page_cache.clear_pages():
+            self.stderr.write("The cache did not answer; cached pages expire by themselves.")
