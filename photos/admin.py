@@ -12,6 +12,10 @@ from .models import Image
 class ImageUploadField(forms.ImageField):
     """Checks bytes first, then decodes with the format allowlist; nothing is stored yet."""
 
+    # The bytes decide what a file is, not its name (which Django would check against every
+    # format Pillow knows, and list them all in its message).
+    default_validators = []
+
     def to_python(self, data):
         upload = forms.FileField.to_python(self, data)
         if upload is None:

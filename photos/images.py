@@ -87,6 +87,8 @@ def _decoding():
         warnings.simplefilter("error", Pillow.DecompressionBombWarning)
         try:
             yield
+        except InvalidImage:
+            raise  # already says what is wrong (it is a ValueError, caught just below)
         except (Pillow.DecompressionBombError, Pillow.DecompressionBombWarning) as exc:
             raise InvalidImage(_too_many_pixels()) from exc
         except PILLOW_FAILURES as exc:
@@ -97,7 +99,7 @@ def _decoding():
 
 
 # Pillow grows the canvas to fit such a frame; refuse instead (CVE-2022-45198 class).
-_FRAME_OUTSIDE = "A GIF frame lies outside the picture's declared size; the file is damaged."
+_FRAME_OUTSIDE = "A GIF frame lies outside the declared size of the picture; the file is damaged."
 
 
 def _too_many_pixels() -> str:

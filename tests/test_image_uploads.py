@@ -483,3 +483,24 @@ def test_a_writer_sees_only_their_own_stories_in_an_images_used_by_list(client):
 
     assert "Article: My own draft" in html
     assert "secret draft" not in html
+
+
+@pytest.mark.parametrize(
+    "refused,reason",
+    [
+        ("10000x9000 PNG header (Pillow warning zone)", "too large"),
+        ("GIF of 100 frames of 1000x1000", "too large"),
+        ("GIF frame outside its canvas", "outside the picture"),
+        ("TIFF", "not a readable JPEG, PNG, WebP or GIF"),
+        ("SVG with a script", "not a readable JPEG, PNG, WebP or GIF"),
+    ],
+)
+def test_a_refusal_says_the_real_reason_and_names_only_the_formats_we_take(
+    editor_client, refused, reason
+):
+    content, name = REFUSED[refused]
+
+    message = upload(editor_client, content, name).context["adminform"].form.errors["file"][0]
+
+    assert reason in message
+    assert "extension" not in message.lower() and "bmp" not in message.lower()
