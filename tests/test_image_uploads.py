@@ -490,7 +490,7 @@ def test_a_writer_sees_only_their_own_stories_in_an_images_used_by_list(client):
     [
         ("10000x9000 PNG header (Pillow warning zone)", "too large"),
         ("GIF of 100 frames of 1000x1000", "too large"),
-        ("GIF frame outside its canvas", "outside the picture"),
+        ("GIF frame outside its canvas", "outside the declared size"),
         ("TIFF", "not a readable JPEG, PNG, WebP or GIF"),
         ("SVG with a script", "not a readable JPEG, PNG, WebP or GIF"),
     ],
