@@ -342,7 +342,9 @@ def form_values(content: dict) -> dict:
 
 
 class TransitionForm(forms.Form):
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        required=False, max_length=2_000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     at = forms.DateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )

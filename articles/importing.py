@@ -28,6 +28,7 @@ from .sanitise import sanitise_html
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_HEADLINE_CHARS = Article._meta.get_field("headline").max_length
+MAX_STANDFIRST_CHARS = Article._meta.get_field("standfirst").max_length
 IMPORT_NOTE = "Imported from a file"
 SUBHEADING_MAX_WORDS = 10
 
@@ -371,6 +372,8 @@ def _check(story: Story) -> None:
         raise StoryFileError(f"headline is longer than {MAX_HEADLINE_CHARS} characters")
     if not clean_line(story.headline):
         raise StoryFileError("no headline: the headline has no visible characters")
+    if len(story.standfirst) > MAX_STANDFIRST_CHARS:
+        raise StoryFileError(f"standfirst is longer than {MAX_STANDFIRST_CHARS:,} characters")
     try:
         sanitise_html(story.body)
     except ValidationError as error:

@@ -51,7 +51,7 @@ class Section(models.Model):
     slug = models.SlugField(
         max_length=80, unique=True, allow_unicode=True, validators=[validate_not_reserved]
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=2_000)
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in the site navigation; lower comes first."
     )
@@ -76,10 +76,12 @@ class Author(models.Model):
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
     job_title = models.CharField(max_length=150, blank=True)
-    bio = models.TextField(blank=True)
+    bio = models.TextField(blank=True, max_length=5_000)
     photo = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL)
     links = models.TextField(
-        blank=True, help_text="Public profiles and websites, one http(s) address per line."
+        blank=True,
+        max_length=2_000,
+        help_text="Public profiles and websites, one http(s) address per line.",
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -238,7 +240,10 @@ class Article(models.Model):
 
     headline = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
-    standfirst = models.TextField(blank=True, help_text="The summary under the headline.")
+    # Long enough for any honest standfirst, short enough that no page balloons with one.
+    standfirst = models.TextField(
+        blank=True, max_length=1_000, help_text="The summary under the headline."
+    )
     body = models.TextField(blank=True, help_text="Rich text; stored as sanitised HTML.")
     word_count = models.PositiveIntegerField(default=0, editable=False)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
@@ -415,7 +420,9 @@ class ArticleSlug(models.Model):
 
 class Correction(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
-    text = models.TextField(help_text="What was wrong and what is right; shown to readers.")
+    text = models.TextField(
+        max_length=2_000, help_text="What was wrong and what is right; shown to readers."
+    )
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -451,7 +458,7 @@ class WorkflowEvent(models.Model):
     to_state = models.CharField(max_length=10, choices=Article.State.choices)
     # The transition taken (articles.workflow.TRANSITIONS), or what the system did.
     action = models.CharField(max_length=40, blank=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=2_000)
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -177,6 +177,9 @@ def take(
     if not may_take(by, article, transition):
         raise TransitionError(f"You may not {transition.label.lower()} “{article.headline}”.")
     comment = (comment or "").strip()
+    limit = WorkflowEvent._meta.get_field("comment").max_length
+    if len(comment) > limit:
+        raise TransitionError(f"Keep the comment under {limit:,} characters.")
     if transition.needs_comment and not comment:
         raise TransitionError(f"Say why when you {transition.label.lower()} a story.")
     fields, comment = _publish_time(transition, article, at, comment)

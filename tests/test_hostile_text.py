@@ -136,3 +136,32 @@ def test_the_web_server_refuses_to_start_without_a_secret_key():
 def test_authors_and_sections_never_share_an_empty_slug():
     first, second = Author.objects.create(name="!!!"), Author.objects.create(name="???")
     assert first.slug and second.slug and first.slug != second.slug
+
+
+def test_an_oversized_standfirst_is_refused_in_the_admin_and_on_import(client, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.urls import reverse
+
+    from tests.factories import article_form_data, make_staff
+
+    client.force_login(make_staff("Editor"))
+    article = make_article(published=False, standfirst="Short.")
+    huge = "word " * 500_000  # 2.5 MB
+
+    response = client.post(
+        reverse("admin:articles_article_change", args=[article.pk]),
+        article_form_data(article, standfirst=huge),
+    )
+    story = tmp_path / "long.md"
+    long = "word " * 50_000  # 250 KB: within an import file's size, far past a standfirst's
+    story.write_text(f"---\nheadline: Long\nstandfirst: {long}\n---\nBody.\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_articles", str(story), "--section", "n", stdout=StringIO(),
+                     stderr=(err := StringIO()))  # fmt: skip
+
+    assert response.status_code == 200 and "at most 1000 characters" in response.content.decode()
+    article.refresh_from_db()
+    assert article.standfirst == "Short."
+    assert "standfirst is longer than 1,000 characters" in err.getvalue()
