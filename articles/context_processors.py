@@ -9,5 +9,5 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "site_language": settings.SITE_LANGUAGE,
-        "nav_sections": Section.objects.all(),
+        "nav_sections": Section.objects.in_use(),
     }

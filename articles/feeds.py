@@ -106,7 +106,7 @@ class AtomSiteFeed(SiteFeed):
 
 class SectionFeed(SiteFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(Section.objects.in_use(), slug=slug)
 
     def title(self, obj):
         return f"{obj.name} | {settings.SITE_NAME}"
@@ -140,7 +140,7 @@ class TagFeed(SectionFeed):
 
 class AuthorFeed(SectionFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
+        return get_object_or_404(Author.objects.in_use(), slug=slug)
 
     def description(self, obj):
         return f"The latest stories by {obj.name}."

@@ -46,6 +46,12 @@ def free_slug(model, wanted: str) -> str:
     return slug
 
 
+class SectionQuerySet(models.QuerySet):
+    def in_use(self):
+        """Sections with a published story; the others must not show that they exist."""
+        return self.filter(pk__in=Article.objects.published().values("section_id"))
+
+
 class Section(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(
@@ -55,6 +61,8 @@ class Section(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in the site navigation; lower comes first."
     )
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -70,6 +78,13 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:section", args=[self.slug])
+
+
+class AuthorQuerySet(models.QuerySet):
+    def in_use(self):
+        """Authors bylined on a published story; the others must not show that they exist."""
+        bylines = ArticleAuthor.objects.filter(article__in=Article.objects.published())
+        return self.filter(pk__in=bylines.values("author_id"))
 
 
 class Author(models.Model):
@@ -91,6 +106,8 @@ class Author(models.Model):
         related_name="author",
         help_text="The staff account that writes as this author, if any.",
     )
+
+    objects = AuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

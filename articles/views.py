@@ -42,7 +42,7 @@ def home(request):
 
 @require_safe
 def section(request, slug):
-    section = get_object_or_404(Section, slug=slug)
+    section = get_object_or_404(Section.objects.in_use(), slug=slug)
     stories = Article.objects.published().for_listing().filter(section=section).newest_first()
     return render(
         request,
@@ -53,7 +53,7 @@ def section(request, slug):
 
 @require_safe
 def author(request, slug):
-    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+    author = get_object_or_404(Author.objects.in_use().select_related("photo"), slug=slug)
     stories = Article.objects.published().for_listing().filter(bylines__author=author)
     return render(
         request,

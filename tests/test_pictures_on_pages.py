@@ -115,6 +115,7 @@ def test_other_cards_load_their_picture_lazily():
 
 def test_author_photo_is_a_square_crop(client):
     author = make_author(name="Ada Reporter", photo=make_image(photo_bytes((800, 500))))
+    make_article(authors=[author])
 
     html = client.get(author.get_absolute_url()).content.decode()
 

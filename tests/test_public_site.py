@@ -203,3 +203,18 @@ def test_a_tag_only_on_unpublished_stories_has_no_page_or_feed(client, hidden_st
     assert client.get("/tags/weather/").status_code == 200
     assert client.get("/tags/weather/feed/").status_code == 200
     assert_not_served(client, embargoed)
+
+
+def test_sections_and_authors_with_no_published_story_show_nowhere(client):
+    quiet, busy = make_section(name="Quiet desk"), make_section(name="Busy desk")
+    ghost, writer = make_author(name="Ghost Writer"), make_author(name="Busy Writer")
+    make_article(section=quiet, authors=[ghost], published=False)
+    make_article(section=busy, authors=[writer])
+
+    home = client.get("/").content.decode()
+
+    assert "Busy desk" in home and "Quiet desk" not in home
+    for url in [quiet.get_absolute_url(), ghost.get_absolute_url(),
+                f"/{quiet.slug}/feed/", f"/authors/{ghost.slug}/feed/"]:  # fmt: skip
+        assert client.get(url).status_code == 404, url
+    assert client.get(writer.get_absolute_url()).status_code == 200
