@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message, unquote
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, JsonResponse
@@ -10,7 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from taggit.models import Tag as TaggitTag
 
 from newsroom.text import clean_line
 from photos import usage
@@ -35,6 +38,29 @@ from .models import (
     Tag,
     WorkflowEvent,
 )
+
+# django-taggit registers an admin for its own tag model, which newsroom does not use (tags
+# are articles.Tag); its merge view checks no permission.
+if admin.site.is_registered(TaggitTag):
+    admin.site.unregister(TaggitTag)
+
+
+@require_GET
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "View on site", for what this user may see in the admin, else 404.
+
+    Django's own sends any staff member to any object's address, which for another writer's
+    draft gives away its slug and date.
+    """
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    try:
+        model_admin = admin.site.get_model_admin(content_type.model_class())
+    except admin.exceptions.NotRegistered:
+        raise Http404("No such object.") from None
+    obj = model_admin.get_object(request, object_id)
+    if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+        raise Http404("No such object.")
+    return shortcut(request, content_type_id, object_id)
 
 
 @usage.register
@@ -425,7 +451,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if not (self.has_add_permission(request) or self.has_view_or_change_permission(request)):
             raise PermissionDenied
         term = clean_line(request.GET.get("term", ""))[:100]
-        names = Tag.objects.filter(name__icontains=term).values_list("name", flat=True)[:10]
+        # Only tags readers can see or on stories this user can: no hint of others' drafts.
+        seen = Article.objects.published() | workflow.visible_articles(request.user)
+        tags = Tag.objects.filter(tagged_articles__content_object__in=seen.values("pk"))
+        names = tags.filter(name__icontains=term).values_list("name", flat=True).distinct()[:10]
         return JsonResponse({"tags": list(names) if term else []})
 
     def add_view(self, request, form_url="", extra_context=None):

@@ -2,10 +2,17 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from articles import admin as article_admin
 from articles import sitemaps, views
 from photos import media
 
 urlpatterns = [
+    # Before the admin's own, which sends any staff member to any object's address.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(article_admin.view_on_site),
+        name="view_on_site",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("media/<path:path>", media.serve, name="media"),

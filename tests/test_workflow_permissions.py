@@ -235,3 +235,33 @@ def test_editors_delete_unpublished_drafts_but_never_a_story_that_was_public(cli
     assert not Article.objects.filter(pk=draft.pk).exists()
     assert Article.objects.filter(pk=withdrawn.pk).exists()
     assert 'value="delete_selected"' not in changelist
+
+
+def test_view_on_site_never_leads_a_writer_to_another_writers_draft(client):
+    from django.contrib.contenttypes.models import ContentType
+
+    other = make_article(published=False, headline="Someone else's scoop")
+    mine_writer = make_staff("Writer")
+    mine = make_article(created_by=mine_writer)
+    client.force_login(mine_writer)
+    type_id = ContentType.objects.get_for_model(Article).pk
+
+    theirs = client.get(reverse("admin:view_on_site", args=[type_id, other.pk]))
+    own = client.get(reverse("admin:view_on_site", args=[type_id, mine.pk]))
+
+    assert theirs.status_code == 404 and other.slug not in theirs.get("Location", "")
+    assert own.status_code == 302 and own["Location"].endswith(mine.get_absolute_url())
+
+
+def test_taggit_has_no_admin_and_tag_suggestions_hide_others_drafts(client):
+    writer = make_staff("Writer")
+    make_article(published=False, tags=["Secret merger"])
+    make_article(published=False, tags=["Secret diary"], created_by=writer)
+    make_article(tags=["Secret history"])
+    client.force_login(writer)
+
+    names = client.get(reverse("admin:articles_article_tags"), {"term": "secret"}).json()["tags"]
+
+    assert sorted(names) == ["Secret diary", "Secret history"]
+    assert client.get("/admin/taggit/tag/").status_code == 404
+    assert client.post("/admin/taggit/tag/merge-tags/", {"new_tag_name": "x"}).status_code == 404
