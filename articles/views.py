@@ -2,13 +2,16 @@
 
 from urllib.parse import unquote, urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
+from redis.exceptions import RedisError
 
 from newsroom.text import clean_line
 
@@ -106,13 +109,30 @@ def _find_article(slug: str) -> Article:
 
 
 @require_safe
+@never_cache
 def healthz(request):
+    """200 while the app and its database answer (503 otherwise), naming what failed; each
+    check is bounded by the connection timeouts in settings."""
+    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    body = "".join(f"{name}: {'ok' if ok else 'unavailable'}\n" for name, ok in checks.items())
+    return HttpResponse(body, status=200 if checks["database"] else 503, content_type="text/plain")
+
+
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        return False
+    return True
+
+
+def _cache_answers() -> bool:
+    try:
+        cache.get("healthz")
+    except (RedisError, OSError):
+        return False
+    return True
 
 
 def not_found(request, exception=None):

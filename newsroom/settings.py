@@ -81,7 +81,14 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that stops answering fails a request in seconds instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"connect_timeout": 3, "options": "-c statement_timeout=30000"}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One machine, several writers: readers never wait for a writer (WAL), and a transaction
     # that will write takes the lock when it starts, so two saves queue (up to `timeout`
@@ -95,7 +102,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A cache that stops answering costs a request a second, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -190,7 +190,7 @@ def test_homepage_leads_with_the_highest_priority_story(client):
 def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.content == b"ok\n"
+    assert response.content == b"database: ok\ncache: ok\n"
 
 
 def test_a_tag_only_on_unpublished_stories_has_no_page_or_feed(client, hidden_story_fields):

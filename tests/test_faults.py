@@ -1,0 +1,108 @@
+"""When a dependency fails: answers come in bounded time and say what failed; editors and
+commands carry on where they can."""
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+
+HEALTHZ = (
+    "import django; django.setup(); from django.test import Client; "
+    "r = Client().get('/healthz'); print(r.status_code, r.content.decode().replace(chr(10), ' '))"
+)
+
+
+@pytest.fixture
+def cache_down(settings):
+    """A real Redis client pointed at a port nothing listens on."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+def test_healthz_names_a_cache_that_does_not_answer_and_stays_up(client, cache_down):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.content == b"database: ok\ncache: unavailable\n"
+
+
+def test_healthz_answers_503_in_bounded_time_when_the_database_is_black_holed():
+    # A socket that accepts connections and never says a word: a database gone silent.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(8)
+    port = hole.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/newsroom",
+    }
+    env.pop("REDIS_URL", None)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", HEALTHZ], cwd=settings.BASE_DIR, env=env,
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        hole.close()
+
+    assert result.stdout.split()[:3] == ["503", "database:", "unavailable"], result.stderr[-2000:]
+
+
+RESTART = """
+import django; django.setup()
+from wsgiref.util import setup_testing_defaults
+import psycopg
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+app = WSGIHandler()  # the real handler, which checks kept connections as each request starts
+
+
+def healthz():
+    environ = {"PATH_INFO": "/healthz", "SERVER_NAME": "testserver"}
+    setup_testing_defaults(environ)
+    answer = []
+    b"".join(app(environ, lambda status, headers: answer.append(status)))
+    return answer[0].split()[0]
+
+
+first = healthz()
+pid = connection.connection.info.backend_pid  # the worker's kept connection
+with psycopg.connect("{url}", autocommit=True) as admin:
+    admin.execute("SELECT pg_terminate_backend(%s)", [pid])  # as a database restart would
+print(first, healthz())
+"""
+
+
+@pytest.mark.postgres
+def test_after_a_database_restart_the_next_request_reconnects_instead_of_failing():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("about PostgreSQL connections kept between requests")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": url,
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", RESTART.replace("{url}", url)], cwd=settings.BASE_DIR,
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert result.stdout.split() == ["200", "200"], result.stderr[-2000:]
