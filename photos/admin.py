@@ -27,7 +27,19 @@ class ImageUploadField(forms.ImageField):
         return upload
 
 
-class ImageForm(forms.ModelForm):
+class StorageAware:
+    """A form that can be told, on a second pass, that storing its upload failed."""
+
+    storage_failure = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.storage_failure:
+            raise ValidationError(self.storage_failure, code="storage")
+        return cleaned
+
+
+class ImageForm(StorageAware, forms.ModelForm):
     file = ImageUploadField(
         label="Photo",
         help_text=(
@@ -45,7 +57,7 @@ class ImageForm(forms.ModelForm):
         fields = ["file", "alt", "caption", "credit", "focal_x", "focal_y"]
 
 
-class ImageDetailsForm(forms.ModelForm):
+class ImageDetailsForm(StorageAware, forms.ModelForm):
     """What the person who uploaded a photo may change without editor's rights: not the file."""
 
     class Meta:
@@ -84,7 +96,17 @@ class ImageAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if self._details_only(request, obj):
             kwargs["form"] = ImageDetailsForm
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.storage_failure = getattr(request, "storage_failure", "")
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except images.StorageFailed as failure:
+            # Nothing was kept; show the form again, with what was typed and why.
+            request.storage_failure = str(failure)
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

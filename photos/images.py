@@ -10,10 +10,11 @@ forever.
 import hashlib
 import io
 import math
+import secrets
 import struct
 import warnings
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import NamedTuple
@@ -50,6 +51,17 @@ PILLOW_FAILURES = (
 
 class InvalidImage(ValueError):
     """An upload or stored source that is not a photo we can use; the message is for editors."""
+
+
+class StorageFailed(Exception):
+    """The media storage refused a write (full, read-only...); nothing of the photo was kept."""
+
+    def __init__(self, error: OSError):
+        reason = error.strerror or str(error)
+        super().__init__(
+            f"The photo could not be stored: the media storage refused to write ({reason}). "
+            "Nothing was saved. Try again; if it happens again, tell the site's administrator."
+        )
 
 
 @dataclass(frozen=True)
@@ -151,8 +163,9 @@ def clean_master(upload) -> ContentFile:
         _check_pixels(picture)
         kind = picture.format
         data = _encode_master(picture, kind)
-    name = f"{_safe_stem(getattr(upload, 'name', '') or '')}.{EXTENSIONS[kind]}"
-    return ContentFile(data, name=name)
+    # A random part no one can guess: the file of a photo not yet public cannot be found.
+    stem = _safe_stem(getattr(upload, "name", "") or "")
+    return ContentFile(data, name=f"{stem}-{secrets.token_hex(8)}.{EXTENSIONS[kind]}")
 
 
 def _encode_master(picture: Pillow.Image, kind: str) -> bytes:
@@ -260,8 +273,15 @@ def make_renditions(
         "fallback": fallback,
         **{k: [list(s) for s in v] for k, v in sizes.items()},
     }
-    for job in _jobs(manifest):
-        _write(storage, job, working, focal, missing_only)
+    written = []
+    try:
+        for job in _jobs(manifest):
+            if _write(storage, job, working, focal, missing_only):
+                written.append(job.name)
+    except OSError as error:
+        # All or nothing: a half-written set (a full disk) must not linger.
+        delete_quietly(storage, [*written, job.name])
+        raise StorageFailed(error) from error
     return content_hash, manifest
 
 
@@ -316,10 +336,11 @@ def _jobs(manifest: dict):
     yield _Job("social", width, height, "jpg", manifest["key"])
 
 
-def _write(storage: Storage, job: _Job, working: Pillow.Image, focal, missing_only: bool) -> None:
+def _write(storage: Storage, job: _Job, working: Pillow.Image, focal, missing_only: bool) -> bool:
+    """Write one rendition; False when `missing_only` keeps the one already there."""
     if storage.exists(job.name):
         if missing_only and storage.size(job.name) > 0:
-            return
+            return False
         storage.delete(job.name)  # names are fixed: overwrite, never get a suffixed copy
     ratio = SPECS[job.kind].ratio if job.kind in SPECS else SOCIAL_SIZE
     box = crop_box(working.size, ratio, focal)
@@ -331,6 +352,7 @@ def _write(storage: Storage, job: _Job, working: Pillow.Image, focal, missing_on
         resized = resized.convert("RGB")
     resized.save(out, **options)
     storage.save(job.name, ContentFile(out.getvalue()))
+    return True
 
 
 def rendition_names(manifest: dict) -> list[str]:
@@ -380,3 +402,10 @@ def manifest_is_complete(storage: Storage, manifest: dict) -> bool:
 def delete_files(storage: Storage, names) -> None:
     for name in names:
         storage.delete(name)
+
+
+def delete_quietly(storage: Storage, names) -> None:
+    """Clean up after a failed write; a storage that refuses this too has kept nothing new."""
+    for name in names:
+        with suppress(OSError):
+            storage.delete(name)

@@ -55,11 +55,22 @@ class Image(models.Model):
         """Keep a just-uploaded file re-encoded (no EXIF or GPS), save, and make its renditions.
 
         Every path that brings in a new file (the admin, seed_demo) calls this; raises
-        images.InvalidImage for a file that cannot be decoded.
+        images.InvalidImage for a file that cannot be decoded, images.StorageFailed (with
+        nothing left behind, row or file) when the storage refuses a write.
         """
         self.file = images.clean_master(self.file)
-        self.save()
-        self.make_renditions()
+        # The master's name is unguessable, so it is the one storage will use.
+        target = self.file.field.generate_filename(self, self.file.name)
+        try:
+            with transaction.atomic():
+                self.save()
+                self.make_renditions()
+        except OSError as error:
+            images.delete_quietly(self.file.storage, [target])
+            raise images.StorageFailed(error) from error
+        except images.StorageFailed:
+            images.delete_quietly(self.file.storage, [target])
+            raise
 
     @property
     def focal_point(self) -> tuple[float, float]:

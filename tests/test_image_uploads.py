@@ -1,6 +1,7 @@
 """Photo uploads through the admin: what is refused (storing nothing), what is kept, and how."""
 
 import io
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -504,3 +505,29 @@ def test_a_refusal_says_the_real_reason_and_names_only_the_formats_we_take(
 
     assert reason in message
     assert "extension" not in message.lower() and "bmp" not in message.lower()
+
+
+@pytest.mark.parametrize("blocked", ["images", "renditions"])
+def test_a_media_folder_that_cannot_be_written_refuses_the_upload_and_keeps_nothing(
+    editor_client, blocked
+):
+    # A file where the folder should be: the storage refuses the write (a read-only or full
+    # disk does the same), for the master or, after it, for the renditions.
+    root = Path(settings.MEDIA_ROOT)
+    root.mkdir(parents=True)
+    (root / blocked).write_text("not a folder")
+
+    response = upload(editor_client, photo_bytes((800, 500)), "harbour.jpg", caption="Dawn")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The photo could not be stored" in html and 'value="Dawn"' in html
+    assert Image.objects.count() == 0
+    assert stored_files() == [root / blocked]
+
+
+def test_a_stored_photo_has_an_unguessable_file_name():
+    first, second = make_image(name="harbour.jpg"), make_image(name="harbour.jpg")
+
+    assert re.fullmatch(r"images/\d{4}/\d{2}/harbour-[0-9a-f]{16}\.jpg", first.file.name)
+    assert first.file.name != second.file.name

@@ -7,7 +7,7 @@ is interrupted can simply be started again; `--missing-only` then skips what is 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from photos.images import InvalidImage
+from photos.images import InvalidImage, StorageFailed
 from photos.models import Image
 
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 continue
             try:
                 photo.make_renditions(missing_only=missing_only)
-            except (InvalidImage, OSError) as exc:
+            except (InvalidImage, StorageFailed, OSError) as exc:
                 broken.append(f"image {photo.pk} ({photo.file.name or 'no file'}): {exc}")
                 continue
             done += 1
