@@ -83,6 +83,15 @@ class ArticleForm(forms.ModelForm):
         if not self.is_bound and self.restored:
             self.initial.update(self.restored)
 
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        if len(tags) > Article.MAX_TAGS:
+            raise forms.ValidationError(
+                "A story takes at most %(limit)s tags (this one has %(count)s).",
+                params={"limit": Article.MAX_TAGS, "count": len(tags)},
+            )
+        return tags
+
     def clean_section(self):
         section = self.cleaned_data["section"]
         user = self.current_user

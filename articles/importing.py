@@ -372,6 +372,8 @@ def _check(story: Story) -> None:
         raise StoryFileError(f"headline is longer than {MAX_HEADLINE_CHARS} characters")
     if not clean_line(story.headline):
         raise StoryFileError("no headline: the headline has no visible characters")
+    if len(story.tags) > Article.MAX_TAGS:
+        raise StoryFileError(f"more than {Article.MAX_TAGS} tags ({len(story.tags)})")
     if len(story.standfirst) > MAX_STANDFIRST_CHARS:
         raise StoryFileError(f"standfirst is longer than {MAX_STANDFIRST_CHARS:,} characters")
     try:

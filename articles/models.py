@@ -321,6 +321,9 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
+    # More would be a list of keywords, not topics; and each is a page and a feed.
+    MAX_TAGS = 25
+
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [models.Index(fields=["state", "published_at"])]

@@ -165,3 +165,29 @@ def test_an_oversized_standfirst_is_refused_in_the_admin_and_on_import(client, t
     article.refresh_from_db()
     assert article.standfirst == "Short."
     assert "standfirst is longer than 1,000 characters" in err.getvalue()
+
+
+def test_a_story_takes_a_bounded_number_of_tags_in_the_admin_and_on_import(client, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.urls import reverse
+
+    from tests.factories import article_form_data, make_staff
+
+    client.force_login(make_staff("Editor"))
+    article = make_article(published=False, tags=["Kept"])
+    many = ", ".join(f"Topic {n}" for n in range(26))
+    response = client.post(
+        reverse("admin:articles_article_change", args=[article.pk]),
+        article_form_data(article, tags=many),
+    )
+    story = tmp_path / "tags.md"
+    story.write_text(f"---\nheadline: Tags\ntags: [{many}]\n---\nBody.\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_articles", str(story), "--section", "n", stdout=StringIO(),
+                     stderr=(err := StringIO()))  # fmt: skip
+
+    assert "at most 25 tags" in response.content.decode()
+    assert list(article.tags.names()) == ["Kept"]
+    assert "more than 25 tags (26)" in err.getvalue()

@@ -214,3 +214,23 @@ def test_search_runs_a_fixed_number_of_queries_whatever_the_number_of_matches(cl
     small = search_queries(client, 3, indexed)
     large = search_queries(client, 40, indexed)
     assert small == large <= 5
+
+
+def test_a_story_given_many_tags_at_once_is_indexed_once(
+    indexed, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    story = indexed(make_article, headline="Tagged heavily")
+    writes = ("INSERT INTO articles_article_fts", "INSERT INTO articles_articlesearch")
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        story.tags.add(*[f"Topic {n}" for n in range(200)])
+
+    # (SQLite's executemany is logged as "N times: INSERT ...")
+    index_writes = [q["sql"] for q in queries if q["sql"].split(": ")[-1].startswith(writes)]
+    assert len(index_writes) == 1
+    assert headlines("topic") == ["Tagged heavily"]
