@@ -69,3 +69,14 @@ def test_defaults_are_safe_sqlite_and_local_memory():
         "django.db.backends.sqlite3",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
+
+
+def test_passwords_refuse_the_sites_own_name_and_short_or_common_words():
+    import pytest
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ["newsroom", "Newsroom2026!", "TheNewsroom", "n3wsroom", "password123", "short"]:
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password("harbour-ferry-lantern-47")
