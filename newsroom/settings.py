@@ -1,6 +1,7 @@
 """The one settings file. Every environment variable is read in the block below."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "axes",
     "taggit",
     "django_prose_editor",
     "photos",
@@ -60,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -112,6 +115,23 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Staff sign-in is throttled per account (django-axes): after 10 failures within 15 minutes the
+# account is refused, even with the right password, until 15 minutes pass without a failure
+# (or `manage.py axes_reset_username NAME`). Every success and failure is logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = []  # the log says which account and address (never a password)
+# axes.W006 wants the IP address in the lockout too; a newsroom's staff share an office's
+# address, and one person's typos must not lock out the whole newsroom.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -158,8 +178,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    # The newsroom's own trail (every workflow move: who, what, from, to) is kept at INFO.
-    "loggers": {"newsroom": {"level": "INFO"}},
+    # The newsroom's own trail (every workflow move: who, what, from, to) and every staff
+    # sign-in, successful or not (django-axes), are kept at INFO.
+    "loggers": {"newsroom": {"level": "INFO"}, "axes.handlers": {"level": "INFO"}},
 }
 
 TAGGIT_CASE_INSENSITIVE = True
