@@ -376,10 +376,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     # --- workflow buttons, history, revisions, preview ---
 
+    def get_object(self, request, object_id, from_field=None):
+        article = super().get_object(request, object_id, from_field)
+        if article is not None:
+            article.viewer = request.user  # whose preview link "View on site" opens
+        return article
+
     def get_view_on_site_url(self, obj=None):
         # A story readers cannot see yet opens as its preview, not as a 404.
         if obj is not None and not obj.is_published():
-            return preview.preview_url(obj)
+            return preview.preview_url(obj, by=getattr(obj, "viewer", None))
         return super().get_view_on_site_url(obj)
 
     def get_search_results(self, request, queryset, search_term):
@@ -413,6 +419,11 @@ class ArticleAdmin(admin.ModelAdmin):
                 "<path:object_id>/autosave/",
                 wrap(self.autosave_view),
                 name="articles_article_autosave",
+            ),
+            path(
+                "<path:object_id>/previews/<int:link_id>/revoke/",
+                wrap(self.revoke_preview_view),
+                name="articles_article_revoke_preview",
             ),
             path(
                 "<path:object_id>/heartbeat/",
@@ -481,7 +492,8 @@ class ArticleAdmin(admin.ModelAdmin):
             "transition_form": TransitionForm(),
             "events": article.events.select_related("actor")[:50],
             "article_revisions": article.revisions.select_related("created_by")[:50],
-            "preview_url": preview.preview_url(article),
+            "preview_url": preview.preview_url(article, by=request.user),
+            "preview_links": preview.active_links(article).select_related("created_by"),
             "can_restore": workflow.may_edit(request.user, article),
             "overdue": article.is_due_unrecorded(),
             "pending_rows": pending,
@@ -523,6 +535,20 @@ class ArticleAdmin(admin.ModelAdmin):
         session = edit_sessions.keep_autosave(request.user, article, request.POST)
         local = timezone.localtime(session.autosaved_at)
         return JsonResponse({"saved_at": f"{local:%H:%M:%S}"})
+
+    def revoke_preview_view(self, request, object_id, link_id):
+        return require_POST(self._revoke_preview)(request, object_id, link_id)
+
+    def _revoke_preview(self, request, object_id, link_id):
+        article = self._article_or_404(request, object_id)
+        link = get_object_or_404(preview.active_links(article), pk=link_id)
+        if workflow.is_editor(request.user) or link.created_by_id == request.user.pk:
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+            self.message_user(request, "The preview link is revoked.", messages.SUCCESS)
+        else:
+            self.message_user(request, "You may revoke only your own links.", messages.ERROR)
+        return redirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     def heartbeat_view(self, request, object_id):
         return require_POST(self._heartbeat)(request, object_id)

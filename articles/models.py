@@ -533,6 +533,27 @@ class Revision(models.Model):
         return (user.get_full_name() or user.get_username()) if user else "System"
 
 
+class PreviewLink(models.Model):
+    """One shared preview link of a story: valid until it expires or is revoked (see preview)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Preview link {self.pk} of {self.article}"
+
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
 class EditSession(models.Model):
     """One person's open form on one story (no story yet: a new one): who is editing, and the
     work they have typed but not saved, so a closed tab or a crash loses nothing."""

@@ -1,7 +1,8 @@
-"""Staff preview: a signed, expiring link that shows any article as readers would see it.
+"""Staff preview: a signed, expiring, revocable link that shows any article as readers would.
 
 The link is the credential, so a colleague without an account can open it; it never
-reaches search engines or caches.
+reaches search engines or caches. Each link is a PreviewLink row: editors see the story's
+active links and revoke any of them, and withdrawing a story revokes all of its links.
 """
 
 from datetime import timedelta
@@ -10,6 +11,7 @@ from django.core import signing
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -17,27 +19,49 @@ from newsroom.text import make_slug
 from photos.models import Image
 
 from . import revisions
-from .models import Article, ArticleAuthor, Author, Correction, Section, Tag
+from .models import Article, ArticleAuthor, Author, Correction, PreviewLink, Section, Tag
 
 MAX_AGE = timedelta(days=3)
 _SALT = "articles.preview"
 
 
-def make_token(article: Article) -> str:
-    return signing.dumps(article.pk, salt=_SALT, compress=False)
+def make_token(link: PreviewLink) -> str:
+    return signing.dumps([link.article_id, link.pk], salt=_SALT, compress=False)
 
 
-def preview_url(article: Article) -> str:
-    return reverse("articles:preview", args=[make_token(article)])
+def preview_url(article: Article, *, by=None) -> str:
+    """The address of this user's active link to the story, made if they have none yet."""
+    now = timezone.now()
+    link = article.preview_links.filter(
+        created_by=by, revoked_at__isnull=True, expires_at__gt=now + MAX_AGE / 2
+    ).first() or PreviewLink.objects.create(
+        article=article, created_by=by, expires_at=now + MAX_AGE
+    )
+    return url_of(link)
+
+
+def url_of(link: PreviewLink) -> str:
+    return reverse("articles:preview", args=[make_token(link)])
+
+
+def active_links(article: Article):
+    return article.preview_links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def revoke_all(article: Article) -> int:
+    return active_links(article).update(revoked_at=timezone.now())
 
 
 def _article_for(token: str) -> Article:
     try:
-        pk = signing.loads(token, salt=_SALT, max_age=MAX_AGE)
-    except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
+        pk, link_pk = signing.loads(token, salt=_SALT, max_age=MAX_AGE)
+    except (signing.BadSignature, TypeError, ValueError) as exc:  # expired is a BadSignature
         raise Http404("This preview link is invalid or has expired.") from exc
+    link = PreviewLink.objects.filter(pk=link_pk, article_id=pk).first()
+    if link is None or not isinstance(pk, int) or not link.is_active():
+        raise Http404("This preview link was revoked or has expired.")
     articles = Article.objects.for_listing().prefetch_related("tags", "corrections")
-    article = articles.filter(pk=pk).first() if isinstance(pk, int) else None
+    article = articles.filter(pk=pk).first()
     if article is None:
         raise Http404("No such article.")
     return article

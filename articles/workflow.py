@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from . import revisions
+from . import preview, revisions
 from .models import Article, Section, WorkflowEvent
 
 logger = logging.getLogger("newsroom.workflow")
@@ -74,6 +74,8 @@ TRANSITIONS = {
 EFFECTS = {
     "publish_changes": lambda article, by: revisions.publish_pending(article),
     "discard_changes": lambda article, by: revisions.discard_pending(article, by=by),
+    # A story taken down must not live on through links shared while it was up.
+    "withdraw": lambda article, by: preview.revoke_all(article),
 }
 
 
