@@ -52,6 +52,8 @@ def view_on_site(request, content_type_id, object_id):
     Django's own sends any staff member to any object's address, which for another writer's
     draft gives away its slug and date.
     """
+    if not content_type_id.isdigit():
+        raise Http404("No such object.")  # "+1" would be read as 1 further down
     content_type = get_object_or_404(ContentType, pk=content_type_id)
     try:
         model_admin = admin.site.get_model_admin(content_type.model_class())
@@ -542,12 +544,18 @@ class ArticleAdmin(admin.ModelAdmin):
     def _revoke_preview(self, request, object_id, link_id):
         article = self._article_or_404(request, object_id)
         link = get_object_or_404(preview.active_links(article), pk=link_id)
-        if workflow.is_editor(request.user) or link.created_by_id == request.user.pk:
+        user = request.user
+        if link.created_by_id == user.pk or (
+            workflow.is_editor(user) and workflow.covers(user, article)
+        ):
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at"])
             self.message_user(request, "The preview link is revoked.", messages.SUCCESS)
         else:
-            self.message_user(request, "You may revoke only your own links.", messages.ERROR)
+            self.message_user(
+                request, "You may revoke only your own links or those on your desks.",
+                messages.ERROR,
+            )  # fmt: skip
         return redirect(reverse("admin:articles_article_change", args=[article.pk]))
 
     def heartbeat_view(self, request, object_id):

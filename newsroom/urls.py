@@ -9,7 +9,7 @@ from photos import media
 urlpatterns = [
     # Before the admin's own, which sends any staff member to any object's address.
     path(
-        "admin/r/<int:content_type_id>/<path:object_id>/",
+        "admin/r/<path:content_type_id>/<path:object_id>/",
         admin.site.admin_view(article_admin.view_on_site),
         name="view_on_site",
     ),

@@ -265,3 +265,15 @@ def test_taggit_has_no_admin_and_tag_suggestions_hide_others_drafts(client):
     assert sorted(names) == ["Secret diary", "Secret history"]
     assert client.get("/admin/taggit/tag/").status_code == 404
     assert client.post("/admin/taggit/tag/merge-tags/", {"new_tag_name": "x"}).status_code == 404
+
+
+def test_view_on_site_with_an_id_that_is_not_a_plain_number_leads_nowhere(client):
+    from django.contrib.contenttypes.models import ContentType
+
+    draft = make_article(published=False, headline="Someone else's scoop")
+    client.force_login(make_staff("Writer"))
+    type_id = ContentType.objects.get_for_model(Article).pk
+
+    response = client.get(f"/admin/r/+{type_id}/{draft.pk}/")
+
+    assert response.status_code == 404 and draft.slug not in response.get("Location", "")
