@@ -46,11 +46,18 @@ class AtomWithMedia(MediaContentMixin, Atom1Feed):
 
 class SiteFeed(Feed):
     feed_type = RssWithMedia
-    description = "The latest stories."
     url_name = "articles:feed"
 
+    def as_text(self, value: str) -> str:
+        """A title or description as readers will take it: RSS readers render these as HTML
+        (which is why Django's own Feed escapes titles), Atom marks them as plain text."""
+        return value if issubclass(self.feed_type, Atom1Feed) else escape(value)
+
     def title(self, obj=None):
-        return settings.SITE_NAME
+        return self.as_text(settings.SITE_NAME)
+
+    def description(self, obj=None):
+        return "The latest stories."
 
     def link(self, obj=None):
         return absolute_url(reverse("articles:home"))
@@ -66,7 +73,7 @@ class SiteFeed(Feed):
         return stories.newest_first()[:FEED_ITEMS]
 
     def item_title(self, item):
-        return item.headline
+        return self.as_text(item.headline)
 
     def item_description(self, item):
         # The standfirst as escaped text, then the body the sanitiser stored.
@@ -97,7 +104,7 @@ class SiteFeed(Feed):
 
 class AtomSiteFeed(SiteFeed):
     feed_type = AtomWithMedia
-    subtitle = SiteFeed.description
+    subtitle = "The latest stories."
     url_name = "articles:atom_feed"
 
     def author_name(self, obj=None):
@@ -109,10 +116,10 @@ class SectionFeed(SiteFeed):
         return get_object_or_404(Section.objects.in_use(), slug=slug)
 
     def title(self, obj):
-        return f"{obj.name} | {settings.SITE_NAME}"
+        return self.as_text(f"{obj.name} | {settings.SITE_NAME}")
 
     def description(self, obj):
-        return obj.description or f"The latest {obj.name} stories."
+        return self.as_text(obj.description or f"The latest {obj.name} stories.")
 
     def link(self, obj):
         return absolute_url(obj.get_absolute_url())
@@ -129,7 +136,7 @@ class TagFeed(SectionFeed):
         return get_object_or_404(Tag.objects.in_use(), slug=slug)
 
     def description(self, obj):
-        return f"Stories about {obj.name}."
+        return self.as_text(f"Stories about {obj.name}.")
 
     def feed_url(self, obj):
         return absolute_url(reverse("articles:tag_feed", args=[obj.slug]))
@@ -143,7 +150,7 @@ class AuthorFeed(SectionFeed):
         return get_object_or_404(Author.objects.in_use(), slug=slug)
 
     def description(self, obj):
-        return f"The latest stories by {obj.name}."
+        return self.as_text(f"The latest stories by {obj.name}.")
 
     def feed_url(self, obj):
         return absolute_url(reverse("articles:author_feed", args=[obj.slug]))
