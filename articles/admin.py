@@ -297,7 +297,8 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         label = obj.get_state_display()
         if obj.has_pending_changes():
-            label += f", changes {obj.get_pending_state_display().lower()}"
+            in_review = obj.pending_state == Article.ChangesState.REVIEW
+            label += ", changes in review" if in_review else ", changes waiting"
         if obj.last_action in workflow.SEND_BACKS:
             return format_html("{}<br>Sent back: {}", label, Truncator(obj.last_comment).chars(80))
         return label

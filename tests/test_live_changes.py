@@ -389,3 +389,15 @@ def test_the_change_form_carries_the_version_and_state_it_was_loaded_with(client
 
     assert re.search(r'<input type="hidden" name="loaded_version" value="1"', html)
     assert re.search(r'<input type="hidden" name="loaded_state" value="draft:"', html)
+
+
+def test_the_article_list_says_which_live_stories_have_changes_waiting(client):
+    client.force_login(make_staff("Editor"))
+    article = make_article(headline="Live words")
+    _save(client, article, headline="Waiting words")
+
+    listing = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "Published, changes waiting" in listing
+    _take(client, article, "submit_changes")
+    listing = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert "Published, changes in review" in listing
