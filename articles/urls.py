@@ -1,4 +1,5 @@
 from django.urls import path, re_path, register_converter
+from django.views.decorators.http import require_safe
 
 from . import feeds, preview, views
 
@@ -20,11 +21,12 @@ register_converter(UnicodeSlugConverter, "uslug")
 app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("feed/", feeds.SiteFeed(), name="feed"),
-    path("feed/atom/", feeds.AtomSiteFeed(), name="atom_feed"),
-    path("authors/<uslug:slug>/feed/", feeds.AuthorFeed(), name="author_feed"),
-    path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
-    path("<uslug:slug>/feed/", feeds.SectionFeed(), name="section_feed"),
+    # Feeds answer GET and HEAD only, as every other public page does.
+    path("feed/", require_safe(feeds.SiteFeed()), name="feed"),
+    path("feed/atom/", require_safe(feeds.AtomSiteFeed()), name="atom_feed"),
+    path("authors/<uslug:slug>/feed/", require_safe(feeds.AuthorFeed()), name="author_feed"),
+    path("tags/<uslug:slug>/feed/", require_safe(feeds.TagFeed()), name="tag_feed"),
+    path("<uslug:slug>/feed/", require_safe(feeds.SectionFeed()), name="section_feed"),
     path("authors/<uslug:slug>/", views.author, name="author"),
     path("tags/<uslug:slug>/", views.tag, name="tag"),
     path("preview/<str:token>/", preview.preview, name="preview"),
