@@ -545,10 +545,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def _revoke_preview(self, request, object_id, link_id):
         article = self._article_or_404(request, object_id)
         link = get_object_or_404(preview.active_links(article), pk=link_id)
-        user = request.user
-        if link.created_by_id == user.pk or (
-            workflow.is_editor(user) and workflow.covers(user, article)
-        ):
+        if workflow.may_revoke_preview(request.user, article, link):
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at"])
             self.message_user(request, "The preview link is revoked.", messages.SUCCESS)

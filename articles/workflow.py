@@ -125,6 +125,11 @@ def may_delete(user, article: Article) -> bool:
     return is_editor(user) and covers(user, article) and article.published_at is None
 
 
+def may_revoke_preview(user, article: Article, link) -> bool:
+    """Whoever made a preview link, and the editors whose desks cover the story."""
+    return link.created_by_id == user.pk or (is_editor(user) and covers(user, article))
+
+
 def may_take(user, article: Article, transition: Transition) -> bool:
     if user is None:
         return True
