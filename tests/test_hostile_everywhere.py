@@ -7,13 +7,11 @@ read the way a browser or a feed reader reads it.
 """
 
 import json
-import os
 import re
 from contextlib import suppress
 from html import unescape
 from html.parser import HTMLParser
 from math import ceil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,6 +31,7 @@ from articles.preview import preview_url
 from articles.views import PAGE_SIZE
 from newsroom.text import clean_line, make_slug
 from photos.models import Image
+from tests.corpus import CORPUS, entries
 from tests.factories import (
     article_form_data,
     make_article,
@@ -46,7 +45,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 # --- What a browser would run -----------------------------------------------------------------
 
@@ -208,23 +206,12 @@ def xml_findings(body: bytes, elements: set[str], html_text=HTML_TEXT) -> list[s
 # --- The corpus -------------------------------------------------------------------------------
 
 
-def _unescape(line: str) -> str:
-    """Entries write invisible characters as escapes (\\u200B, \\n), as the corpus says."""
-    escapes = {"t": "\t", "n": "\n", "r": "\r"}
-    return re.sub(
-        r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[tnr])",
-        lambda m: escapes.get(m[1]) or chr(int(m[1][1:], 16)),
-        line,
-    )
-
-
 @pytest.fixture(scope="module")
 def vectors() -> list[str]:
-    # Beside a checkout the corpus is optional; in CI (CI=true) its absence fails the run.
-    if not CORPUS.exists() and not os.environ.get("CI"):
+    found = entries("xss_vectors.txt")
+    if not found:
         pytest.skip(f"corpus not found at {CORPUS}")
-    lines = (CORPUS / "xss_vectors.txt").read_text(encoding="utf-8").splitlines()
-    return [_unescape(line) for line in lines if line.strip() and not line.startswith("#")]
+    return found
 
 
 # --- One hostile story per vector -------------------------------------------------------------

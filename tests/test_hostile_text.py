@@ -1,12 +1,9 @@
 """Hostile text from /work/shared/corpus: slugs stay visible and non-empty, pages stay escaped."""
 
-import os
-import re
 import subprocess
 import sys
 import unicodedata
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,32 +12,10 @@ from django.test import RequestFactory
 from articles.models import Author, Section, Tag
 from articles.views import server_error
 from newsroom.text import make_slug
+from tests.corpus import entries, needs_corpus
 from tests.factories import make_article, make_author, make_section
 
 pytestmark = pytest.mark.django_db
-
-CORPUS = Path(settings.BASE_DIR).parent / "shared" / "corpus"
-# Beside a checkout the corpus is optional; in CI (CI=true) its absence fails the run.
-needs_corpus = pytest.mark.skipif(
-    not CORPUS.exists() and not os.environ.get("CI"), reason=f"corpus not found at {CORPUS}"
-)
-
-
-def corpus(name: str) -> list[str]:
-    if not CORPUS.exists():
-        return []
-    lines = (CORPUS / name).read_text(encoding="utf-8").splitlines()
-    return [_unescape(line) for line in lines if line and not line.startswith("#")]
-
-
-def _unescape(line: str) -> str:
-    """Entries write invisible characters as escapes (\\u200B, \\t); lone surrogates stay lone."""
-    escapes = {"t": "\t", "n": "\n", "r": "\r"}
-    return re.sub(
-        r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[tnr])",
-        lambda m: escapes.get(m[1]) or chr(int(m[1][1:], 16)),
-        line,
-    )
 
 
 def is_visible_slug(slug: str) -> bool:
@@ -52,7 +27,7 @@ def is_visible_slug(slug: str) -> bool:
 
 
 @needs_corpus
-@pytest.mark.parametrize("text", corpus("unicode_strings.txt"))
+@pytest.mark.parametrize("text", entries("unicode_strings.txt"))
 def test_every_name_gets_a_visible_non_empty_slug(text):
     assert is_visible_slug(make_slug(text))
     section = Section.objects.create(name=f"S {text}")
@@ -72,7 +47,7 @@ def test_tags_differing_in_case_or_normal_form_are_one_tag():
 
 
 @needs_corpus
-@pytest.mark.parametrize("vector", corpus("xss_vectors.txt"))
+@pytest.mark.parametrize("vector", entries("xss_vectors.txt"))
 def test_hostile_text_in_every_field_is_escaped_on_every_page(client, vector):
     section = make_section(name=f"Section {vector}"[:100], description=vector)
     author = make_author(name=f"Author {vector}"[:150], bio=vector, job_title=vector[:150])

@@ -1,31 +1,18 @@
 """Search at /search/?q=: ranked, stemmed, highlighted, paginated, and never an error."""
 
 import io
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from articles.search import highlight, query_terms, rebuild_index, search_articles
+from tests.corpus import entries, needs_corpus
 from tests.factories import make_article, make_author, make_section
 
 pytestmark = pytest.mark.django_db
-
-CORPUS = Path(settings.BASE_DIR).parent / "shared" / "corpus"
-# Beside a checkout the corpus is optional; in CI (CI=true) its absence fails the run.
-needs_corpus = pytest.mark.skipif(
-    not CORPUS.exists() and not os.environ.get("CI"), reason=f"corpus not found at {CORPUS}"
-)
-
-
-def corpus(name: str) -> list[str]:
-    lines = (CORPUS / name).read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
 @pytest.fixture
@@ -185,7 +172,7 @@ def test_empty_long_and_odd_queries_get_a_normal_page(client, indexed, query):
 @pytest.mark.parametrize("name", ["injection_strings.txt", "xss_vectors.txt"])
 def test_hostile_queries_get_a_normal_escaped_page(client, indexed, name):
     indexed(make_article, headline="Alert script onerror union select drop table")
-    for query in corpus(name):
+    for query in entries(name):
         response = client.get("/search/", {"q": query})
         assert response.status_code == 200, query
         if "<" in query:
