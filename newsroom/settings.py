@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 SITE_NAME = os.environ.get("SITE_NAME", "The Newsroom")
 SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en")
+STAFF_2FA = os.environ.get("STAFF_2FA", "optional" if DEBUG else "required").strip().lower()
 # -------------------------------------------------------------------------------------------
 
 if not SECRET_KEY and DEBUG:
@@ -48,6 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
     "taggit",
     "django_prose_editor",
     "photos",
@@ -61,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.Middleware",  # staff pass the second step before the admin
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.csp.Middleware",  # django-csp's, with the admin's one exception
@@ -153,6 +161,13 @@ AXES_SENSITIVE_PARAMETERS = []  # the log says which account and address (never 
 # address, and one person's typos must not lock out the whole newsroom.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Two-factor authentication (django-otp): an authenticator app (TOTP) with one-time backup
+# codes. The rule for who must enrol and what an unverified session may reach is in
+# accounts/two_factor.py.
+if STAFF_2FA not in {"required", "optional"}:
+    raise ImproperlyConfigured(f"STAFF_2FA must be 'required' or 'optional', not {STAFF_2FA!r}")
+OTP_TOTP_ISSUER = SITE_NAME
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -161,7 +176,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "newsroom.passwords.SiteNameValidator"},
+    {"NAME": "accounts.passwords.SiteNameValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"

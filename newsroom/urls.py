@@ -14,6 +14,7 @@ urlpatterns = [
         admin.site.admin_view(article_admin.view_on_site),
         name="view_on_site",
     ),
+    path("admin/2fa/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("media/<path:path>", media.serve, name="media"),

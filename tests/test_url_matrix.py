@@ -184,6 +184,12 @@ EXPECTATIONS: dict[str, Row] = {
     "admin/password_change/": Row(staff(OK), staff(UNCHANGED)),
     "admin/password_change/done/": Row(staff(OK), staff(NOT_ALLOWED)),
     "admin/jsi18n/": Row(staff(OK), staff(NOT_ALLOWED)),
+    # Each person's own two-factor pages (no one here has enrolled; test_two_factor.py covers
+    # the enrolled and the half-signed-in): setting up, the code step, new codes, turning off.
+    "admin/2fa/": Row(staff(OK), staff(UNCHANGED)),
+    "admin/2fa/verify/": Row(staff(MOVED), staff(MOVED)),
+    "admin/2fa/backup-codes/": Row(staff(NOT_ALLOWED), staff(DENIED)),
+    "admin/2fa/turn-off/": Row(staff(NOT_ALLOWED), staff(MOVED)),
     # The pickers' search: the Related picker offers published stories only (not the draft,
     # whose headline is what is typed here).
     "admin/autocomplete/": Row(
