@@ -49,6 +49,12 @@ def next_step(user) -> str | None:
     return None
 
 
+def signed_in_staff(user) -> bool:
+    """A staff member past every sign-in step: what private files and pages outside the
+    admin ask of whoever requests them."""
+    return user.is_authenticated and user.is_active and user.is_staff and next_step(user) is None
+
+
 class Middleware:
     """Send a staff member who has signed in with a password only to the step they still owe.
 

@@ -87,6 +87,15 @@ class AuthorQuerySet(models.QuerySet):
         return self.filter(pk__in=bylines.values("author_id"))
 
 
+def photo_shown_to_readers(image) -> bool:
+    """Whether a page readers can see shows this photo: a public story's hero image, or the
+    photo of an author with published work. Only then does /media/ serve it to anyone."""
+    return (
+        Article.objects.published().filter(hero_image=image).exists()
+        or Author.objects.in_use().filter(photo=image).exists()
+    )
+
+
 class Author(models.Model):
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)

@@ -14,6 +14,7 @@ import secrets
 import struct
 import warnings
 import zlib
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
@@ -362,15 +363,17 @@ def rendition_names(manifest: dict) -> list[str]:
 # --- What templates and metadata read -----------------------------------------------------
 
 
-def sources(storage: Storage, manifest: dict, kind: str) -> dict | None:
-    """`<picture>` data for one kind, from the manifest alone; None when there is none."""
+def sources(manifest: dict, kind: str, url: Callable[[str], str]) -> dict | None:
+    """`<picture>` data for one kind, from the manifest alone; None when there is none.
+
+    `url` turns a storage name into its address (the storage's own, or a signed one)."""
     sizes = manifest.get(kind) if manifest.get("key") else None
     if not sizes:
         return None
     key, fallback = manifest["key"], manifest["fallback"]
 
     def srcset(ext):
-        return ", ".join(f"{storage.url(rendition_name(key, kind, w, ext))} {w}w" for w, _ in sizes)
+        return ", ".join(f"{url(rendition_name(key, kind, w, ext))} {w}w" for w, _ in sizes)
 
     width, height = sizes[-1]
     middle = sizes[min(1, len(sizes) - 1)][0]
@@ -378,7 +381,7 @@ def sources(storage: Storage, manifest: dict, kind: str) -> dict | None:
         "webp_srcset": srcset("webp"),
         "srcset": srcset(fallback),
         "type": "image/png" if fallback == "png" else "image/jpeg",
-        "src": storage.url(rendition_name(key, kind, middle, fallback)),
+        "src": url(rendition_name(key, kind, middle, fallback)),
         "width": width,
         "height": height,
     }

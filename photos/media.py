@@ -2,6 +2,11 @@
 
 One machine needs no other web server. Files are read through the storage API, only image
 types are served, and every name is checked so nothing outside MEDIA_ROOT can be reached.
+
+A file is served to anyone only while a page readers can see shows its photo
+(usage.shown_to_readers); otherwise only to signed-in staff, or to whoever holds a signed
+address (photos/signing.py: previews), never to be kept by a shared cache. Anyone else gets
+the same 404 as for a file that does not exist.
 """
 
 import re
@@ -15,7 +20,13 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
+from accounts.two_factor import signed_in_staff
+
+from . import signing, usage
 from .images import RENDITIONS_DIR
+from .models import Image
+
+PUBLIC, PRIVATE = "public", "private"
 
 CONTENT_TYPES = {
     ".jpg": "image/jpeg",
@@ -33,6 +44,9 @@ _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # past 18 digits no file 
 @require_safe
 def serve(request, path: str):
     name = _checked_name(path)
+    access = _access(request, name)
+    if access is None:
+        raise Http404("No such file.")
     try:
         size = default_storage.size(name)
         modified = default_storage.get_modified_time(name)
@@ -43,7 +57,29 @@ def serve(request, path: str):
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         response = _body(request, name, size, _wanted_range(request, size, etag, last_modified))
-    return _with_headers(response, name, size, etag, last_modified)
+    response = _with_headers(response, name, size, etag, last_modified)
+    if access == PRIVATE:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _access(request, name: str) -> str | None:
+    """PUBLIC, PRIVATE (this requester only), or None: not for this requester."""
+    image = _image_for(name)
+    if image is None:
+        return None  # a file no photo owns (left over, or being deleted): nobody's business
+    if usage.shown_to_readers(image):
+        return PUBLIC
+    if signed_in_staff(request.user) or signing.signature_holds(name, request.GET):
+        return PRIVATE
+    return None
+
+
+def _image_for(name: str) -> Image | None:
+    parts = name.split("/")
+    if parts[0] == RENDITIONS_DIR and len(parts) == 4:
+        return Image.objects.filter(rendition_key=parts[2]).first()
+    return Image.objects.filter(file=name).first()
 
 
 def _checked_name(path: str) -> str:

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import images
+from . import images, signing
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -32,6 +32,8 @@ class Image(models.Model):
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     # Which renditions exist (see photos.images.make_renditions): pages read it, never storage.
     renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # The manifest's key, indexed: /media/ finds the photo a rendition belongs to by it.
+    rendition_key = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -86,8 +88,11 @@ class Image(models.Model):
             self.file.storage, self.file.name, self.focal_point,
             owner=self.pk, missing_only=missing_only,
         )  # fmt: skip
+        self.rendition_key = self.renditions.get("key", "")
         Image.objects.filter(pk=self.pk).update(
-            content_hash=self.content_hash, renditions=self.renditions
+            content_hash=self.content_hash,
+            renditions=self.renditions,
+            rendition_key=self.rendition_key,
         )
         stale = old - set(images.rendition_names(self.renditions))
         transaction.on_commit(lambda: images.delete_files(self.file.storage, stale))
@@ -95,8 +100,11 @@ class Image(models.Model):
     def has_renditions(self) -> bool:
         return images.manifest_is_complete(self.file.storage, self.renditions)
 
-    def sources(self, kind: str) -> dict | None:
-        return images.sources(self.file.storage, self.renditions, kind)
+    def sources(self, kind: str, *, signed: bool = False) -> dict | None:
+        """`signed`: URLs that work for whoever holds them, for pages such as previews that
+        show photos readers may not fetch yet (see photos/signing.py)."""
+        url = signing.signed_url if signed else self.file.storage.url
+        return images.sources(self.renditions, kind, url)
 
     def social_rendition(self) -> "images.Rendition | None":
         """(url, width, height) of the 1200x630 crop for OpenGraph, Twitter and JSON-LD."""

@@ -110,6 +110,13 @@ def photo_bytes(size=(1700, 1000), fmt="JPEG", mode="RGB", **save_options) -> by
     return out.getvalue()
 
 
+def make_public_image(content: bytes | None = None, name="photo.jpg", **kwargs):
+    """A photo readers may fetch from /media/: the hero image of a published story."""
+    image = make_image(content, name, **kwargs)
+    make_article(hero_image=image)
+    return image
+
+
 def make_image(content: bytes | None = None, name="photo.jpg", **kwargs):
     """An Image stored the way uploads and seed_demo store photos: cleaned, with renditions."""
     from django.core.files.base import ContentFile

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.http import http_date
 
 from photos import images
-from tests.factories import make_image, photo_bytes
+from tests.factories import make_public_image, photo_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def body(response) -> bytes:
 
 @pytest.fixture
 def photo():
-    return make_image(photo_bytes((1000, 600)))
+    return make_public_image(photo_bytes((1000, 600)))
 
 
 def rendition_url(image, kind="full", width=480, ext="jpg") -> str:
@@ -57,7 +57,7 @@ def test_renditions_are_served_forever_cacheable_with_their_true_type(
     "fmt,ext,content_type", [("PNG", "png", "image/png"), ("GIF", "gif", "image/gif")]
 )
 def test_masters_are_served_with_their_type_but_not_cached_forever(client, fmt, ext, content_type):
-    image = make_image(photo_bytes((300, 200), fmt), name=f"x.{ext}")
+    image = make_public_image(photo_bytes((300, 200), fmt), name=f"x.{ext}")
 
     response = client.get(image.file.url)
 

@@ -171,7 +171,10 @@ EXPECTATIONS: dict[str, Row] = {
         public(lambda w: w.live_address)
     ),
     "healthz": public(),
-    "media/<path:path>": public(lambda w: {"path": w.image.file.name}),
+    # The draft's photo: no public page shows it, so it is for signed-in staff only.
+    "media/<path:path>": Row(
+        roles(OK, anonymous=DENIED), roles(NOT_ALLOWED), lambda w: {"path": w.image.file.name}
+    ),
     "robots.txt": public(),
     "sitemap.xml": public(),
     "sitemap-<section>.xml": public(lambda w: {"section": "articles"}),

@@ -16,13 +16,14 @@ ROLES = {
 }
 
 
-@register.inclusion_tag("photos/picture.html")
-def picture(image, role: str, *, lead=False, css_class=""):
-    """`lead` marks the page's main image: loaded at once, never lazily."""
+@register.inclusion_tag("photos/picture.html", takes_context=True)
+def picture(context, image, role: str, *, lead=False, css_class=""):
+    """`lead` marks the page's main image: loaded at once, never lazily. On a preview (the
+    page's `preview` is true) the addresses are signed, since its photos may not be public."""
     kind, sizes, lead_sizes = ROLES[role]
     return {
         "image": image,
-        "picture": image.sources(kind) if image else None,
+        "picture": image.sources(kind, signed=bool(context.get("preview"))) if image else None,
         "sizes": (lead and lead_sizes) or sizes,
         "lead": bool(lead),
         "css_class": css_class,
