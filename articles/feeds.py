@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
+from . import caching
 from .metadata import absolute_url, share_image
 from .models import Article, Author, Section, Tag
 
@@ -47,6 +48,21 @@ class AtomWithMedia(MediaContentMixin, Atom1Feed):
 class SiteFeed(Feed):
     feed_type = RssWithMedia
     url_name = "articles:feed"
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        response.surrogate_keys = request.feed_keys
+        return response
+
+    def get_feed(self, obj, request):
+        """The feed, and (for the page cache) the keys of what it shows, noted on the request:
+        this object serves every request, so it keeps nothing of one."""
+        feed = super().get_feed(obj, request)
+        request.feed_keys = self.list_keys(obj).union(*(item["keys"] for item in feed.items))
+        return feed
+
+    def list_keys(self, obj) -> set[str]:
+        return {"feeds"}
 
     def as_text(self, value: str) -> str:
         """A title or description as readers will take it: RSS readers render these as HTML
@@ -99,7 +115,7 @@ class SiteFeed(Feed):
         return [tag.name for tag in item.tags.all()]
 
     def item_extra_kwargs(self, item):
-        return {"image": share_image(item)}
+        return {"image": share_image(item), "keys": caching.story_card_keys([item])}
 
 
 class AtomSiteFeed(SiteFeed):
@@ -130,6 +146,9 @@ class SectionFeed(SiteFeed):
     def stories(self, obj):
         return Article.objects.published().filter(section=obj)
 
+    def list_keys(self, obj) -> set[str]:
+        return {f"section-list-{obj.pk}"}
+
 
 class TagFeed(SectionFeed):
     def get_object(self, request, slug):
@@ -144,6 +163,9 @@ class TagFeed(SectionFeed):
     def stories(self, obj):
         return Article.objects.published().filter(tagged_articles__tag=obj)
 
+    def list_keys(self, obj) -> set[str]:
+        return {f"tag-{obj.pk}", f"tag-list-{obj.pk}"}
+
 
 class AuthorFeed(SectionFeed):
     def get_object(self, request, slug):
@@ -157,3 +179,6 @@ class AuthorFeed(SectionFeed):
 
     def stories(self, obj):
         return Article.objects.published().filter(bylines__author=obj)
+
+    def list_keys(self, obj) -> set[str]:
+        return {f"author-{obj.pk}", f"author-list-{obj.pk}"}

@@ -20,6 +20,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from newsroom import page_cache
 from newsroom.text import clean_line
 
 from .models import (
@@ -271,10 +272,9 @@ def _reindex_on_commit(pks: Iterable[int]) -> None:
         index_articles(pks)
         return
     pending = getattr(db, "search_reindex", None)
-    # Join the update queued just before, if it still waits (Django drops the callbacks of a
-    # rolled-back savepoint): a burst of tag or byline rows becomes one update.
-    last = db.run_on_commit[-1][1] if db.run_on_commit else None
-    if pending is None or pending.done or last is not pending:
+    # Join the update already queued, if it still waits: a burst of tag or byline rows
+    # becomes one update.
+    if pending is None or pending.done or not page_cache.queued(db, pending):
         pending = db.search_reindex = _new_reindex()
         # robust: the edit has committed; a failing update is logged, not shown to the editor.
         transaction.on_commit(pending, robust=True)

@@ -1,6 +1,8 @@
 from django.urls import path, re_path, register_converter
 from django.views.decorators.http import require_safe
 
+from newsroom.page_cache import public_page
+
 from . import feeds, preview, views
 
 
@@ -18,15 +20,24 @@ class UnicodeSlugConverter:
 
 register_converter(UnicodeSlugConverter, "uslug")
 
+
+def feed(feed_class):
+    """Feeds answer GET and HEAD only, as every other public page does, and are cached."""
+    return require_safe(public_page(feed_class()))
+
+
 app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
-    # Feeds answer GET and HEAD only, as every other public page does.
-    path("feed/", require_safe(feeds.SiteFeed()), name="feed"),
-    path("feed/atom/", require_safe(feeds.AtomSiteFeed()), name="atom_feed"),
-    path("authors/<uslug:slug>/feed/", require_safe(feeds.AuthorFeed()), name="author_feed"),
-    path("tags/<uslug:slug>/feed/", require_safe(feeds.TagFeed()), name="tag_feed"),
-    path("<uslug:slug>/feed/", require_safe(feeds.SectionFeed()), name="section_feed"),
+    path("feed/", require_safe(public_page(feeds.SiteFeed())), name="feed"),
+    path("feed/atom/", require_safe(public_page(feeds.AtomSiteFeed())), name="atom_feed"),
+    path(
+        "authors/<uslug:slug>/feed/",
+        require_safe(public_page(feeds.AuthorFeed())),
+        name="author_feed",
+    ),
+    path("tags/<uslug:slug>/feed/", require_safe(public_page(feeds.TagFeed())), name="tag_feed"),
+    path("<uslug:slug>/feed/", require_safe(public_page(feeds.SectionFeed())), name="section_feed"),
     path("authors/<uslug:slug>/", views.author, name="author"),
     path("tags/<uslug:slug>/", views.tag, name="tag"),
     path("preview/<str:token>/", preview.preview, name="preview"),

@@ -2,19 +2,21 @@
 
 from urllib.parse import unquote, urlencode
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
-from redis.exceptions import RedisError
 
+from newsroom import page_cache
+from newsroom.page_cache import public_page
 from newsroom.text import clean_line
 
+from . import caching
 from . import search as search_module
 from .models import Article, ArticleSlug, Author, Section, Tag
 
@@ -27,73 +29,91 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _listing(response, stories, *keys):
+    """Name what a listing page shows; `stories` is what the template iterated (no query)."""
+    response.surrogate_keys = {caching.NAVIGATION, *keys, *caching.story_card_keys(stories)}
+    return response
+
+
 @require_safe
+@public_page
 def home(request):
     published = Article.objects.published().for_listing()
     top = list(published.by_homepage_priority()[:TOP_STORIES])
     latest = published.exclude(pk__in=[a.pk for a in top]).latest_per_section(PER_SECTION)
-    return render(
+    latest = latest.order_by("section__position", "section__name", "-published_at")
+    response = render(
         request,
         "articles/home.html",
-        {
-            "lead": top[0] if top else None,
-            "top_stories": top[1:],
-            "latest": latest.order_by("section__position", "section__name", "-published_at"),
-        },
+        {"lead": top[0] if top else None, "top_stories": top[1:], "latest": latest},
     )
+    return _listing(response, [*top, *latest], "home")
 
 
 @require_safe
+@public_page
 def section(request, slug):
     section = get_object_or_404(Section.objects.in_use(), slug=slug)
     stories = Article.objects.published().for_listing().filter(section=section).newest_first()
-    return render(
+    page = _page(request, stories)
+    response = render(
         request,
         "articles/section.html",
-        {"section": section, "current_section": section.slug, "page": _page(request, stories)},
+        {"section": section, "current_section": section.slug, "page": page},
     )
+    return _listing(response, page.object_list, f"section-list-{section.pk}")
 
 
 @require_safe
+@public_page
 def author(request, slug):
     author = get_object_or_404(Author.objects.in_use().select_related("photo"), slug=slug)
     stories = Article.objects.published().for_listing().filter(bylines__author=author)
-    return render(
-        request,
-        "articles/author.html",
-        {"author": author, "page": _page(request, stories.newest_first())},
-    )
+    page = _page(request, stories.newest_first())
+    response = render(request, "articles/author.html", {"author": author, "page": page})
+    keys = [f"author-{author.pk}", f"author-list-{author.pk}"]
+    if author.photo_id:
+        keys.append(f"image-{author.photo_id}")
+    return _listing(response, page.object_list, *keys)
 
 
 @require_safe
+@public_page
 def tag(request, slug):
     tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
     stories = Article.objects.published().for_listing().filter(tagged_articles__tag=tag)
-    return render(
-        request, "articles/tag.html", {"tag": tag, "page": _page(request, stories.newest_first())}
-    )
+    page = _page(request, stories.newest_first())
+    response = render(request, "articles/tag.html", {"tag": tag, "page": page})
+    return _listing(response, page.object_list, f"tag-{tag.pk}", f"tag-list-{tag.pk}")
 
 
 @require_safe
+@public_page
 def article(request, section, year, month, day, slug):
     story = _find_article(slug)
     if story.is_gone():
-        return render(request, "articles/gone.html", status=410)
+        response = render(request, "articles/gone.html", status=410)
+        response.surrogate_keys = caching.gone_page_keys(story)
+        return response
     if not story.is_published():
         raise Http404("No such article.")
     if unquote(story.get_absolute_url()) != request.path:
-        return redirect(story, permanent=True)
+        response = redirect(story, permanent=True)
+        response.surrogate_keys = caching.gone_page_keys(story)
+        return response
     tags = list(story.tags.all())
     related = (
         Article.objects.published()
         .select_related("section")
         .related_to(story, [t.pk for t in tags])
     )
-    return render(
+    response = render(
         request,
         "articles/article.html",
         {"article": story, "tags": tags, "related": related},
     )
+    response.surrogate_keys = caching.article_page_keys(story, tags, related)
+    return response
 
 
 def _find_article(slug: str) -> Article:
@@ -111,11 +131,27 @@ def _find_article(slug: str) -> Article:
 @require_safe
 @never_cache
 def healthz(request):
-    """200 while the app and its database answer (503 otherwise), naming what failed; each
-    check is bounded by the connection timeouts in settings."""
-    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    """200 while every page can be drawn (503 otherwise), naming each dependency; each check is
+    bounded by the timeouts in settings. The cache may fail (pages are then drawn fresh); the
+    database and the static files' manifest may not (every page needs them)."""
+    checks = {
+        "database": _database_answers(),
+        "cache": page_cache.cache_answers(),
+        "static": _static_files_answer(),
+    }
     body = "".join(f"{name}: {'ok' if ok else 'unavailable'}\n" for name, ok in checks.items())
-    return HttpResponse(body, status=200 if checks["database"] else 503, content_type="text/plain")
+    up = checks["database"] and checks["static"]
+    return HttpResponse(body, status=200 if up else 503, content_type="text/plain")
+
+
+def _static_files_answer() -> bool:
+    """The stylesheet every page links to has an address: with debug off that needs
+    `collectstatic` to have written the manifest."""
+    try:
+        static("css/site.css")
+    except ValueError:
+        return False
+    return True
 
 
 def _database_answers() -> bool:
@@ -123,14 +159,6 @@ def _database_answers() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return False
-    return True
-
-
-def _cache_answers() -> bool:
-    try:
-        cache.get("healthz")
-    except (RedisError, OSError):
         return False
     return True
 
@@ -146,11 +174,14 @@ def server_error(request):
 
 
 @require_safe
+@public_page
 def search(request):
     query = clean_line(request.GET.get("q", "")[: search_module.MAX_QUERY_CHARS])
     page = _page(request, search_module.search_articles(query))
-    return render(
+    response = render(
         request,
         "articles/search.html",
         {"query": query, "page": page, "page_query": urlencode({"q": query}) + "&"},
     )
+    response.surrogate_keys = {caching.NAVIGATION, "search"}
+    return response

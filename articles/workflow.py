@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from . import preview, revisions
+from . import caching, preview, revisions
 from .models import Article, Section, WorkflowEvent
 
 logger = logging.getLogger("newsroom.workflow")
@@ -292,6 +292,7 @@ def _move(
         "%s: %s on article %s (%s -> %s)",
         by.get_username() if by else "system", action, article.pk, source, target,
     )  # fmt: skip
+    caching.story_moved(article, source, target)
     return True
 
 

@@ -31,6 +31,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 SITE_NAME = os.environ.get("SITE_NAME", "The Newsroom")
 SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en")
+FRONT_CACHE_URLS = [
+    url.strip() for url in os.environ.get("FRONT_CACHE_URLS", "").split(",") if url.strip()
+]
 STAFF_2FA = os.environ.get("STAFF_2FA", "optional" if DEBUG else "required").strip().lower()
 # -------------------------------------------------------------------------------------------
 
@@ -112,6 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+SERIALIZATION_MODULES = {"json": "newsroom.serializers"}  # times to the microsecond
 
 if REDIS_URL:
     CACHES = {

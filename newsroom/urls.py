@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from articles import admin as article_admin
 from articles import sitemaps, views
+from newsroom.page_cache import public_page
 from photos import media
 
 urlpatterns = [
@@ -18,15 +19,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("media/<path:path>", media.serve, name="media"),
-    path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("robots.txt", public_page(sitemaps.robots_txt), name="robots_txt"),
+    path("sitemap.xml", sitemaps.public(sitemaps.sitemap_index), name="sitemap"),
     path(
         "sitemap-<section>.xml",
-        require_safe(sitemap_views.sitemap),
+        sitemaps.public(require_safe(sitemap_views.sitemap)),
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap_section",
     ),
-    path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
+    path("news-sitemap.xml", sitemaps.public(sitemaps.news_sitemap), name="news_sitemap"),
     path("", include("articles.urls")),
 ]
 

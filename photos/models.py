@@ -2,8 +2,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+
+from newsroom import page_cache
 
 from . import images, signing
 
@@ -96,6 +98,7 @@ class Image(models.Model):
         )
         stale = old - set(images.rendition_names(self.renditions))
         transaction.on_commit(lambda: images.delete_files(self.file.storage, stale))
+        page_cache.purge([f"image-{self.pk}"])
 
     def has_renditions(self) -> bool:
         return images.manifest_is_complete(self.file.storage, self.renditions)
@@ -109,6 +112,13 @@ class Image(models.Model):
     def social_rendition(self) -> "images.Rendition | None":
         """(url, width, height) of the 1200x630 crop for OpenGraph, Twitter and JSON-LD."""
         return images.social(self.file.storage, self.renditions)
+
+
+@receiver(post_save, sender=Image)
+@receiver(post_delete, sender=Image)
+def _purge_pages_showing(sender, instance: Image, raw=False, **kwargs):
+    if not raw:
+        page_cache.purge([f"image-{instance.pk}"])
 
 
 @receiver(post_delete, sender=Image)

@@ -135,3 +135,12 @@ def make_sized_image(*, width=1200, height=630, **kwargs):
     kwargs.setdefault("alt", "A harbour at dawn")
     content = photo_bytes((width, height), fmt="PNG")
     return make_image(content, name=f"photo-{next(_seq)}.png", **kwargs)
+
+
+def schedule_known():
+    """Before counting a page's queries: what caps every page's cache time, the next scheduled
+    story's time, is looked up once after each change that may move it, not per page drawn;
+    the budgets count what drawing the page itself costs."""
+    from articles import caching
+
+    caching.seconds_to_next_scheduled()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from newsroom.csp import editor_importmap_hash
-from tests.factories import make_article, make_image, make_staff
+from tests.factories import make_article, make_image, make_public_image, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,6 @@ def test_the_admin_allows_only_the_editors_import_map_besides_the_sites_scripts(
 
 
 def test_media_files_keep_their_own_stricter_policy(client):
-    image = make_image()
+    image = make_public_image()
     response = client.get(image.file.url)
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"

@@ -33,7 +33,7 @@ def test_healthz_names_a_cache_that_does_not_answer_and_stays_up(client, cache_d
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.content == b"database: ok\ncache: unavailable\n"
+    assert response.content == b"database: ok\ncache: unavailable\nstatic: ok\n"
 
 
 def test_healthz_answers_503_in_bounded_time_when_the_database_is_black_holed():

@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles.metadata import cut_at_word, first_paragraph
-from tests.factories import make_article, make_author, make_section, make_sized_image
+from tests.factories import (
+    make_article,
+    make_author,
+    make_section,
+    make_sized_image,
+    schedule_known,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +238,7 @@ def test_author_and_tag_pages_have_their_own_title_description_and_canonical(cli
 
 def test_metadata_adds_no_query_to_the_article_page(client):
     story = full_story()
+    schedule_known()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(story.get_absolute_url()).status_code == 200
     assert len(queries) <= 6

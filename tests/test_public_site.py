@@ -190,7 +190,22 @@ def test_homepage_leads_with_the_highest_priority_story(client):
 def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.content == b"database: ok\ncache: ok\n"
+    assert response.content == b"database: ok\ncache: ok\nstatic: ok\n"
+
+
+def test_healthz_answers_503_when_collectstatic_has_not_run(client, settings, tmp_path):
+    # Debug off serves hashed static files from a manifest collectstatic writes; without it
+    # every page would answer 500, so the health check must not say ok.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path / "never-collected"
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert b"static: unavailable" in response.content
 
 
 def test_a_tag_only_on_unpublished_stories_has_no_page_or_feed(client, hidden_story_fields):

@@ -9,9 +9,9 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import workflow
@@ -36,16 +36,18 @@ def _run() -> str:
 
 
 @pytest.mark.django_db
-def test_command_records_due_stories_once_prints_them_and_clears_the_cache():
+def test_command_records_due_stories_once_prints_them_and_purges_their_pages(client):
     due = _scheduled(-1, headline="Budget passes at midnight")
     later = _scheduled(60, headline="Not yet")
-    cache.set("page:/", "stale page")
+    client.get("/")  # now kept in the page cache
 
     first = _run()
 
     assert "Published: Budget passes at midnight" in first
     assert "Not yet" not in first
-    assert cache.get("page:/") is None
+    with CaptureQueriesContext(connection) as drawn:
+        assert "Budget passes at midnight" in client.get("/").content.decode()
+    assert len(drawn) > 0  # drawn afresh: recording the publication purged the home page
     due.refresh_from_db()
     later.refresh_from_db()
     assert (due.state, later.state) == (State.PUBLISHED, State.SCHEDULED)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles import sitemaps
-from tests.factories import make_article, make_author, make_section
+from tests.factories import make_article, make_author, make_section, schedule_known
 
 pytestmark = pytest.mark.django_db
 
@@ -154,5 +154,6 @@ def test_sitemaps_run_a_fixed_number_of_queries(client, django_assert_max_num_qu
             "/sitemap-tags.xml",
             "/news-sitemap.xml",
         ]:
+            schedule_known()
             with django_assert_max_num_queries(8):
                 assert client.get(path).status_code == 200

@@ -1,22 +1,28 @@
 """Record the publication of scheduled stories whose time has come.
 
 They are public already (visibility is decided per request); this writes their state and
-event, exactly once even when several copies run at once, and clears the page cache.
+event, exactly once even when several copies run at once; each one purges the pages that list
+it (newsroom/page_cache.py), and the command waits for the front caches to take the purges.
 Run it from cron every minute.
 """
 
 from django.core.management.base import BaseCommand
 
-from articles import page_cache, workflow
+from articles import workflow
+from newsroom import page_cache
 
 
 class Command(BaseCommand):
-    help = "Record every due scheduled article as published, print each headline, clear caches."
+    help = "Record every due scheduled article as published, print each headline, purge caches."
 
     def handle(self, *args, **options):
         published = workflow.record_due_publications()
         for article in published:
             self.stdout.write(f"Published: {article.headline} ({article.pk})")
         self.stdout.write(f"{len(published)} scheduled article(s) published.")
-        if published and not page_cache.clear_pages():
-            self.stderr.write("The cache did not answer; cached pages expire by themselves.")
+        if published and not page_cache.cache_answers():
+            self.stderr.write(
+                "The cache did not answer; cached pages expire by themselves within "
+                f"{page_cache.SHARED_MAX_AGE} seconds."
+            )
+        page_cache.wait_for_front_caches()

@@ -1,0 +1,330 @@
+"""The page cache: whole public pages kept for anonymous readers and purged exactly, by key.
+
+Every public page names what it shows in surrogate keys ("home", "article-12", "image-4"...;
+articles/caching.py says which). A change purges the keys of what changed (`purge`), after its
+transaction commits:
+- here, in Django's cache (Redis, shared by every app server; local memory without), each key
+  has a version; a stored page remembers the versions of its keys and is served only while
+  they are all still current. A purge is one write per key, however many pages show it;
+- in every front cache named by FRONT_CACHE_URLS (Varnish with xkey,
+  deploy/varnish/default.vcl): a `PURGE` request carrying the keys in `Surrogate-Key`, sent by
+  a background thread, retried, and logged when a cache does not answer.
+
+A cache that fails is logged and passed over: pages are then drawn fresh, and an editor's
+action or a command never fails because of it. No page is kept past `max_age_cap()` (the
+next scheduled story's time), so a scheduled story appears on time even when no one purges.
+"""
+
+import hashlib
+import logging
+import queue
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("newsroom.cache")
+
+SHARED_MAX_AGE = 300  # the app's cache and front caches: purged exactly, so this can be long
+BROWSER_MAX_AGE = 60  # browsers cannot be purged: a minute at most of a story's old version
+EVERYTHING = "site"  # a key on every page: purging it empties the page cache
+QUERY_PARAMETERS = (
+    "page",
+    "q",
+    "p",
+)  # p: the sitemaps' pages  # what public pages read; any other parameter is ignored
+KEPT_HEADERS = ("Content-Type", "Location", "Last-Modified", "X-Robots-Tag", "Content-Language")
+CACHE_FAILURES = (RedisError, OSError)
+
+# Functions returning the most seconds a page may be kept now (articles registers one: until
+# the next scheduled story is due).
+_caps: list[Callable[[], int | None]] = []
+
+
+def register_cap(cap: Callable[[], int | None]) -> None:
+    if cap not in _caps:
+        _caps.append(cap)
+
+
+def max_age_cap() -> int:
+    caps = [c for c in (cap() for cap in _caps) if c is not None]
+    return max(0, min([SHARED_MAX_AGE, *caps]))
+
+
+# --- Serving ----------------------------------------------------------------------------------
+
+
+def public_page(view=None, *, keys: Iterable[str] = ()):
+    """Cache `view`'s answers to anonymous readers; mark every answer cacheable or private.
+
+    The view names what its page shows by setting `response.surrogate_keys`, or the
+    decorator's `keys` do; every page also carries the site-wide key.
+    """
+    if view is None:
+        return lambda view: public_page(view, keys=keys)
+    fixed_keys = set(keys)
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if not _anonymous(request):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        page_key = _page_key(request)
+        response = _lookup(page_key)
+        if response is None:
+            # The time limit is read before the page is drawn: a page drawn as a scheduled
+            # story comes due must not be kept as if nothing were scheduled.
+            expires = time.time() + max_age_cap()
+            response = view(request, *args, **kwargs)
+            _keep(page_key, response, fixed_keys, expires)
+        return get_conditional_response(request, etag=response.get("ETag"), response=response)
+
+    return cached_view
+
+
+def _anonymous(request) -> bool:
+    """No session cookie: the session is never read, so no `Vary: Cookie` is added."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return True
+    return not request.user.is_authenticated
+
+
+def _page_key(request) -> str:
+    wanted = [(name, request.GET.get(name, "")) for name in QUERY_PARAMETERS if name in request.GET]
+    address = request.path + "?" + "&".join(f"{name}={value}" for name, value in wanted)
+    return "page:" + hashlib.sha256(address.encode()).hexdigest()
+
+
+def _lookup(page_key: str) -> HttpResponse | None:
+    try:
+        stored = cache.get(page_key)
+        if stored is None:
+            return None
+        versions = _current(stored["keys"])
+    except CACHE_FAILURES as error:
+        logger.warning("The page cache did not answer a read: %s", error)
+        return None
+    remaining = stored["expires"] - time.time()
+    if remaining < 1 or any(versions.get(k) != v for k, v in stored["keys"].items()):
+        return None
+    response = HttpResponse(stored["content"], status=stored["status"])
+    for header, value in stored["headers"]:
+        response[header] = value
+    _mark_public(response, stored["keys"], int(remaining))
+    return response
+
+
+def _keep(page_key: str, response, fixed_keys: set[str], expires: float) -> None:
+    """Mark the view's answer and keep it if a shared cache may (a 404 is never kept: any
+    address can be asked for, and an unpublished story's must not be remembered)."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()  # a TemplateResponse (the sitemaps): its bytes are what is kept
+    keys = {EVERYTHING, *fixed_keys, *getattr(response, "surrogate_keys", ())}
+    max_age = int(expires - time.time())
+    if response.status_code not in (200, 301, 410) or response.cookies or max_age < 1:
+        patch_cache_control(response, no_cache=True, max_age=0)
+        return
+    if getattr(response, "streaming", False):
+        response.content = b"".join(response.streaming_content)
+    try:
+        versions = _versions(keys)
+        _mark_public(response, versions, max_age)
+        cache.set(
+            page_key,
+            {
+                "status": response.status_code,
+                "headers": [(h, response[h]) for h in KEPT_HEADERS if h in response],
+                "content": response.content,
+                "keys": versions,
+                "expires": expires,
+            },
+            max_age,
+        )
+    except CACHE_FAILURES as error:
+        logger.warning("The page cache did not answer a write: %s", error)
+        _mark_public(response, dict.fromkeys(keys), max_age)
+
+
+def _version_key(key: str) -> str:
+    return f"surrogate:{key}"
+
+
+def key_versions(keys: Iterable[str]) -> dict[str, str]:
+    """The current version of each key, giving one to keys that have none yet: a value kept
+    with these versions is current while they are (articles/caching.py keeps one so)."""
+    return _versions(keys)
+
+
+def _current(keys: Iterable[str]) -> dict[str, str]:
+    """The version each key has now (a key never given one, or evicted, has none)."""
+    found = cache.get_many([_version_key(k) for k in keys])
+    return {k: found[_version_key(k)] for k in keys if _version_key(k) in found}
+
+
+def _versions(keys: Iterable[str]) -> dict[str, str]:
+    """The current version of each key, giving one to keys that have none yet."""
+    versions = _current(keys)
+    for key in set(keys) - set(versions):
+        version = uuid.uuid4().hex
+        if not cache.add(_version_key(key), version, None):  # another server was first
+            version = cache.get(_version_key(key))
+        versions[key] = version
+    return versions
+
+
+def _mark_public(response, keys, max_age: int) -> None:
+    response["Cache-Control"] = (
+        f"public, max-age={min(BROWSER_MAX_AGE, max_age)}, s-maxage={max_age}"
+    )
+    response["Surrogate-Key"] = " ".join(sorted(keys))
+    if response.status_code == 200 and not response.has_header("ETag"):
+        response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+
+
+# --- Purging ----------------------------------------------------------------------------------
+
+
+def purge(keys: Iterable[str]) -> None:
+    """Forget every page showing any of `keys`, here and in front caches. Never raises.
+
+    Here twice: at once, so the rest of this request (and a test running in one transaction)
+    sees it, and after the commit, so a page drawn from the old rows in between does not
+    survive. Front caches only after the commit, which is when the change is real.
+    """
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    _bump(keys)
+    db = transaction.get_connection()
+    if not db.in_atomic_block:
+        _purge_now(keys)
+        return
+    # One purge per transaction, however many rows it changes (a story saved with 500 tags).
+    pending = getattr(db, "page_purge", None)
+    if pending is None or not queued(db, pending):
+        pending = db.page_purge = _Purge()
+        transaction.on_commit(pending, robust=True)
+    pending.keys.update(keys)
+
+
+def queued(db, callback) -> bool:
+    """Whether `callback` still waits for this transaction's commit (Django drops the
+    callbacks of a rolled-back savepoint)."""
+    return any(entry[1] is callback for entry in db.run_on_commit)
+
+
+class _Purge:
+    def __init__(self):
+        self.keys: set[str] = set()
+
+    def __call__(self):
+        _purge_now(sorted(self.keys))
+
+
+def cache_answers() -> bool:
+    try:
+        cache.get("healthz")
+    except CACHE_FAILURES:
+        return False
+    return True
+
+
+def purge_everything() -> bool:
+    """Forget every cached page at once; False (and a warning) when the cache did not answer."""
+    return _purge_now([EVERYTHING])
+
+
+def _purge_now(keys: list[str]) -> bool:
+    _front_caches.send(keys)
+    return _bump(keys)
+
+
+def _bump(keys: list[str]) -> bool:
+    try:
+        cache.set_many({_version_key(key): uuid.uuid4().hex for key in keys}, None)
+    except CACHE_FAILURES as error:
+        logger.warning("The cache did not answer, so pages showing %s were not purged: %s",
+                       " ".join(keys), error)  # fmt: skip
+        return False
+    return True
+
+
+class FrontCaches:
+    """Sends purges to the front caches from one background thread, in order, with retries.
+
+    An editor's request only queues the keys; a command waits for the queue (at most a few
+    seconds) before it exits, so its purges are not lost.
+    """
+
+    ATTEMPTS = 4
+    TIMEOUT = 2.0
+
+    def __init__(self):
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = None
+        self._lock = threading.Lock()
+
+    def send(self, keys: list[str]) -> None:
+        if not settings.FRONT_CACHE_URLS:
+            return
+        self._start()
+        for url in settings.FRONT_CACHE_URLS:
+            self._queue.put((url, keys))
+
+    def wait(self, timeout: float = 10.0) -> bool:
+        """Until every queued purge is sent or given up; False if time ran out first."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._queue.unfinished_tasks
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="purge", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            url, keys = self._queue.get()
+            try:
+                self._deliver(url, keys)
+            finally:
+                self._queue.task_done()
+
+    def _deliver(self, url: str, keys: list[str]) -> None:
+        for attempt in range(1, self.ATTEMPTS + 1):
+            request = urllib.request.Request(  # noqa: S310 - FRONT_CACHE_URLS, set by staff
+                url.rstrip("/") + "/", method="PURGE", headers={"Surrogate-Key": " ".join(keys)}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.TIMEOUT) as answer:  # noqa: S310
+                    if answer.status < 300:
+                        return
+                    problem = f"answered {answer.status}"
+            except OSError as error:  # includes URLError and HTTPError
+                problem = str(error)
+            if attempt < self.ATTEMPTS:
+                time.sleep(0.2 * 2**attempt)
+        logger.warning(
+            "The front cache %s did not take the purge of %s (%s, %d attempts); those pages "
+            "expire within %d seconds.", url, " ".join(keys), problem, self.ATTEMPTS,
+            SHARED_MAX_AGE,
+        )  # fmt: skip
+
+
+_front_caches = FrontCaches()
+
+
+def wait_for_front_caches(timeout: float = 10.0) -> bool:
+    return _front_caches.wait(timeout)

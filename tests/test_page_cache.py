@@ -1,0 +1,310 @@
+"""The page cache: public pages kept for anonymous readers, purged exactly by surrogate key.
+
+Changes go through the paths editors use (workflow.take, revisions.save_edit, model saves in
+the admin); each test then asks whether the pages that show what changed are drawn afresh,
+and whether the pages that do not are still served from the cache (0 queries).
+"""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles import revisions, workflow
+from articles.models import Article
+from tests.factories import (
+    make_article,
+    make_author,
+    make_image,
+    make_section,
+    make_staff,
+    photo_bytes,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def fetch(client, url, **headers):
+    """(response, queries it cost)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    return response, len(queries)
+
+
+def cached(client, url) -> bool:
+    return fetch(client, url)[1] == 0
+
+
+def keys(response) -> set[str]:
+    return set(response["Surrogate-Key"].split())
+
+
+@pytest.fixture
+def editor():
+    return make_staff("Editor")
+
+
+@pytest.fixture
+def site():
+    """Two sections, each with a published story by its own author; a photo on the first."""
+    photo = make_image(photo_bytes((800, 500)))
+    news, sport = make_section(name="News", slug="news"), make_section(name="Sport", slug="sport")
+    ana, ben = make_author(name="Ana Writer"), make_author(name="Ben Writer")
+    first = make_article(
+        section=news, authors=[ana], tags=["harbour"], hero_image=photo, headline="Harbour opens"
+    )
+    second = make_article(section=sport, authors=[ben], headline="Cup final tonight")
+    return {"news": news, "sport": sport, "ana": ana, "ben": ben, "photo": photo,
+            "first": first, "second": second}  # fmt: skip
+
+
+def urls(site) -> dict[str, str]:
+    return {
+        "home": "/",
+        "news": "/news/",
+        "sport": "/sport/",
+        "first": site["first"].get_absolute_url(),
+        "second": site["second"].get_absolute_url(),
+        "ana": site["ana"].get_absolute_url(),
+        "tag": "/tags/harbour/",
+        "feed": "/feed/",
+        "sport feed": "/sport/feed/",
+        "sitemap": "/sitemap.xml",
+        "search": "/search/?q=harbour",
+    }
+
+
+def warm(client, site) -> dict[str, str]:
+    pages = urls(site)
+    for url in pages.values():
+        assert client.get(url).status_code == 200, url
+    return pages
+
+
+# --- HTTP caching -------------------------------------------------------------------------------
+
+
+def test_every_public_page_is_publicly_cacheable_with_an_etag_and_keys(client, site):
+    for name, url in [*urls(site).items(), ("robots", "/robots.txt")]:
+        response = client.get(url)
+        control = response["Cache-Control"]
+        assert re.fullmatch(r"public, max-age=\d+, s-maxage=\d+", control), (name, control)
+        assert response["ETag"].startswith('"'), name
+        assert "site" in keys(response), name
+        assert not response.cookies, name
+        assert "Cookie" not in response.get("Vary", ""), name
+
+
+def test_the_keys_name_what_the_page_shows(client, site):
+    first, photo, ana = site["first"], site["photo"], site["ana"]
+
+    article = keys(client.get(urls(site)["first"]))
+    home = keys(client.get("/"))
+
+    assert {f"article-{first.pk}", f"image-{photo.pk}", f"author-{ana.pk}", "sections"} <= article
+    assert {"home", f"article-{first.pk}", f"article-{site['second'].pk}"} <= home
+    assert f"section-list-{site['news'].pk}" in keys(client.get("/news/"))
+    assert f"article-{site['second'].pk}" not in keys(client.get("/news/"))
+
+
+def test_a_matching_if_none_match_answers_304_without_a_body(client, site):
+    first = client.get("/")
+
+    again = client.get("/", headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert client.get("/", headers={"if-none-match": '"other"'}).status_code == 200
+
+
+def test_a_cached_page_costs_no_query_and_is_the_same_page(client, site):
+    pages = urls(site)
+    drawn = {name: client.get(url).content for name, url in pages.items()}
+
+    for name, url in pages.items():
+        response, queries = fetch(client, url)
+        assert queries == 0, name
+        assert response.content == drawn[name], name
+
+
+def test_parameters_no_page_reads_share_the_cached_page(client, site):
+    client.get("/")
+
+    assert cached(client, "/?utm_source=newsletter&fbclid=x")
+    assert not cached(client, "/news/?page=2")  # a parameter the page reads is its own entry
+
+
+def test_staff_get_private_pages_that_no_cache_keeps(client, site, editor):
+    client.force_login(editor)
+
+    for url in ["/", urls(site)["first"], "/feed/"]:
+        response = client.get(url)
+        assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+        assert "Surrogate-Key" not in response
+    assert "no-store" in client.get("/admin/")["Cache-Control"]
+
+
+def test_a_missing_page_is_never_kept(client, site):
+    draft = make_article(
+        section=site["news"], state=Article.State.DRAFT, published_at=None, slug="later"
+    )
+    missing = client.get("/news/2020/01/01/no-such-story/")
+    assert missing.status_code == 404
+    assert "public" not in missing.get("Cache-Control", "")
+
+    workflow.take(draft, "publish", by=make_staff("Editor"))
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+# --- Exact purges -------------------------------------------------------------------------------
+
+
+def test_publishing_purges_the_lists_it_joins_and_nothing_else(client, site, editor):
+    pages = warm(client, site)
+    story = make_article(
+        section=site["news"], authors=[site["ana"]], state=Article.State.DRAFT,
+        published_at=None, headline="Ferry strike ends",
+    )  # fmt: skip
+    assert cached(client, "/")  # a draft's save touches no public page
+
+    workflow.take(story, "publish", by=editor)
+
+    for name in ["home", "news", "ana", "feed", "sitemap"]:
+        response, queries = fetch(client, pages[name])
+        assert queries > 0, name
+    assert "Ferry strike ends" in client.get("/news/").content.decode()
+    for name in ["sport", "second", "sport feed"]:
+        assert cached(client, pages[name]), name
+
+
+def test_an_edit_of_a_live_story_reaches_every_page_showing_it_when_published(client, site, editor):
+    pages = warm(client, site)
+    first = site["first"]
+    content = {**revisions.current_content(first), "headline": "Harbour opens at dawn"}
+    revisions.save_edit(first, content, by=editor)
+    assert cached(client, pages["first"])  # pending changes are not public
+
+    workflow.take(first, "publish_changes", by=editor)
+
+    for name in ["first", "home", "news", "ana", "tag", "feed"]:
+        assert "Harbour opens at dawn" in client.get(pages[name]).content.decode(), name
+    assert cached(client, pages["second"])
+
+
+def test_withdrawing_and_republishing(client, site, editor):
+    pages = warm(client, site)
+    first = site["first"]
+
+    workflow.take(first, "withdraw", by=editor, comment="Legal")
+    assert client.get(pages["first"]).status_code == 410
+    assert "Harbour opens" not in client.get("/").content.decode()
+    assert client.get(pages["first"]).status_code == 410  # the 410 is kept...
+
+    workflow.take(first, "republish", by=editor)
+    assert client.get(pages["first"]).status_code == 200  # ...and purged by republishing
+
+
+def test_a_new_slug_turns_the_cached_page_into_a_redirect(client, site, editor):
+    pages = warm(client, site)
+    first = site["first"]
+    content = {**revisions.current_content(first), "slug": "harbour-opens-early"}
+    revisions.save_edit(first, content, by=editor)
+    workflow.take(first, "publish_changes", by=editor)
+
+    old = client.get(pages["first"])
+
+    assert old.status_code == 301
+    assert old["Location"].endswith("/harbour-opens-early/")
+
+
+def test_a_correction_reaches_the_story_page(client, site, editor):
+    pages = warm(client, site)
+    first = site["first"]
+    content = revisions.current_content(first)
+    content["corrections"] = [
+        revisions.correction_entry(timezone.now(), "The harbour opens on Monday.")
+    ]
+    revisions.save_edit(first, content, by=editor)
+    workflow.take(first, "publish_changes", by=editor)
+
+    assert "The harbour opens on Monday." in client.get(pages["first"]).content.decode()
+
+
+def test_photo_author_and_section_edits_purge_the_pages_showing_them(client, site):
+    pages = warm(client, site)
+
+    site["photo"].alt = "Cranes over the new quay"
+    site["photo"].save()
+    assert "Cranes over the new quay" in client.get(pages["first"]).content.decode()
+    assert cached(client, pages["second"])
+
+    site["ana"].name = "Ana Q. Writer"
+    site["ana"].save()
+    assert "Ana Q. Writer" in client.get(pages["first"]).content.decode()
+    assert cached(client, pages["second"])
+
+    site["sport"].name = "Sports"
+    site["sport"].save()
+    assert ">Sports<" in client.get(pages["first"]).content.decode()  # the navigation
+
+
+def test_a_related_story_renamed_is_renamed_where_it_is_linked(client, site, editor):
+    first, second = site["first"], site["second"]
+    first.related.add(second)
+    pages = warm(client, site)
+    content = {**revisions.current_content(second), "headline": "Cup final postponed"}
+    revisions.save_edit(second, content, by=editor)
+    workflow.take(second, "publish_changes", by=editor)
+
+    assert "Cup final postponed" in client.get(pages["first"]).content.decode()
+
+
+# --- Scheduled stories --------------------------------------------------------------------------
+
+
+def test_no_page_is_kept_past_the_next_scheduled_story(client, site, editor):
+    story = make_article(section=site["news"], state=Article.State.DRAFT, published_at=None)
+    warm(client, site)
+    workflow.take(story, "schedule", by=editor, at=timezone.now() + timedelta(seconds=40))
+
+    home = client.get("/")
+
+    shared = int(re.search(r"s-maxage=(\d+)", home["Cache-Control"]).group(1))
+    browser = int(re.search(r"max-age=(\d+)", home["Cache-Control"]).group(1))
+    assert 0 < shared <= 40 and browser <= 40
+
+
+def test_a_scheduled_story_appears_on_time_from_a_warm_cache_with_no_cron(client, site, editor):
+    story = make_article(
+        section=site["news"], state=Article.State.DRAFT, published_at=None,
+        headline="Polls close",
+    )  # fmt: skip
+    workflow.take(story, "schedule", by=editor, at=timezone.now() + timedelta(seconds=4))
+    assert "Polls close" not in client.get("/").content.decode()
+    assert cached(client, "/")
+
+    time.sleep(4.5)
+
+    assert "Polls close" in client.get("/").content.decode()
+
+
+# --- A cache that fails -------------------------------------------------------------------------
+
+
+def test_a_cache_that_does_not_answer_never_stops_readers_or_editors(client, site, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    editor = make_staff("Editor")
+
+    assert client.get("/").status_code == 200
+    workflow.take(site["first"], "withdraw", by=editor, comment="Legal")
+    assert client.get(site["first"].get_absolute_url()).status_code == 410
