@@ -60,6 +60,8 @@ def lists_of(story: Article) -> set[str]:
     """Every page that lists or shows this story, as it is stored now."""
     keys = {f"article-{story.pk}", "home", "feeds", "sitemaps", "search"}
     keys.add(f"section-list-{story.section_id}")
+    if story.hero_image_id:  # its files in front caches: /media/ serves them while public
+        keys.add(f"image-{story.hero_image_id}")
     keys |= {f"author-list-{a}" for a in story.bylines.values_list("author_id", flat=True)}
     keys |= {f"tag-list-{t}" for t in story.tags.values_list("pk", flat=True)}
     return keys

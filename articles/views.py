@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
@@ -164,7 +165,10 @@ def _database_answers() -> bool:
 
 
 def not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    # Never kept by a cache: the address may be a story's that is about to be published.
+    response = render(request, "404.html", status=404)
+    patch_cache_control(response, no_cache=True, max_age=0)
+    return response
 
 
 @requires_csrf_token

@@ -44,7 +44,8 @@ _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # past 18 digits no file 
 @require_safe
 def serve(request, path: str):
     name = _checked_name(path)
-    access = _access(request, name)
+    image = _image_for(name)
+    access = _access(request, name, image)
     if access is None:
         raise Http404("No such file.")
     try:
@@ -60,12 +61,14 @@ def serve(request, path: str):
     response = _with_headers(response, name, size, etag, last_modified)
     if access == PRIVATE:
         response["Cache-Control"] = "private, no-store"
+    else:
+        # A front cache drops the file when the photo changes or its story is withdrawn.
+        response["Surrogate-Key"] = f"image-{image.pk} site"
     return response
 
 
-def _access(request, name: str) -> str | None:
+def _access(request, name: str, image: Image | None) -> str | None:
     """PUBLIC, PRIVATE (this requester only), or None: not for this requester."""
-    image = _image_for(name)
     if image is None:
         return None  # a file no photo owns (left over, or being deleted): nobody's business
     if usage.shown_to_readers(image):

@@ -1,6 +1,12 @@
 import pytest
+from django.test import testcases
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+# Django's live server answers /media/ itself, straight from MEDIA_ROOT; production answers it
+# with photos/media.py, which decides who may see each file. Browser and front-cache tests
+# must meet the app as readers do.
+testcases._MediaFilesHandler._should_handle = lambda self, path: False
 
 
 @pytest.fixture(autouse=True)

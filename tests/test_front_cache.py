@@ -3,6 +3,7 @@ purges exactly the pages it touched, through every front cache, within a second.
 
 import logging
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -110,3 +111,44 @@ def test_a_front_cache_that_does_not_answer_never_stops_the_editor(settings, cap
         assert page_cache.wait_for_front_caches(timeout=15)
 
     assert any("did not take the purge" in r.getMessage() for r in caplog.records)
+
+
+def test_an_address_that_answered_404_shows_the_story_once_published(front):
+    editor = make_staff("Editor")
+    make_article(headline="Harbour opens")
+    story = make_article(state=Article.State.DRAFT, published_at=None, headline="Dam bursts")
+    address = f"{front}{story.get_absolute_url()}"
+    for _ in range(2):
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            get(address)
+        assert missing.value.code == 404
+
+    workflow.take(story, "publish", by=editor)
+
+    assert visible_within(address, "Dam bursts", 1.0) is not None
+
+
+def test_a_withdrawn_story_s_photo_leaves_the_front_cache(front):
+    from photos import images
+    from tests.factories import make_image, photo_bytes
+
+    editor = make_staff("Editor")
+    photo = make_image(photo_bytes((800, 500)))
+    story = make_article(hero_image=photo)
+    rendition = f"{front}/media/{images.rendition_names(photo.renditions)[0]}"
+    get_bytes = urllib.request.urlopen  # noqa: S310 - loopback
+    get_bytes(rendition).read()
+    assert get_bytes(rendition).headers["X-Cache"] == "hit"
+
+    workflow.take(story, "withdraw", by=editor, comment="Rights")
+
+    start = time.monotonic()
+    while time.monotonic() - start < 1.0:
+        try:
+            get_bytes(rendition).read()
+        except urllib.error.HTTPError as gone:
+            assert gone.code == 404
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the withdrawn story's photo was still served a second later")

@@ -16,7 +16,7 @@ PRODUCTION = {
 
 CONFIGURATION = {
     "DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL",
-    "TIME_ZONE", "MEDIA_ROOT", "MEDIA_URL",
+    "TIME_ZONE", "MEDIA_ROOT", "MEDIA_URL", "FRONT_CACHE_URLS", "STAFF_2FA",
 }  # fmt: skip
 
 
@@ -80,3 +80,15 @@ def test_passwords_refuse_the_sites_own_name_and_short_or_common_words():
         with pytest.raises(ValidationError):
             validate_password(weak)
     validate_password("harbour-ferry-lantern-47")
+
+
+def test_front_caches_are_a_comma_separated_list():
+    code = "from django.conf import settings as s; print(s.FRONT_CACHE_URLS)"
+    none = manage("shell", "--verbosity", "0", "-c", code, DJANGO_DEBUG="1")
+    two = manage(
+        "shell", "--verbosity", "0", "-c", code, DJANGO_DEBUG="1",
+        FRONT_CACHE_URLS="http://10.0.0.5:6081, http://10.0.0.6:6081,",
+    )  # fmt: skip
+
+    assert none.stdout.strip() == "[]", none.stderr
+    assert two.stdout.strip() == "['http://10.0.0.5:6081', 'http://10.0.0.6:6081']", two.stderr

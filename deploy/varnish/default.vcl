@@ -45,6 +45,14 @@ sub vcl_recv {
 }
 
 sub vcl_backend_response {
+    # Only what the app marked cacheable is kept: an answer without Cache-Control (a 404, an
+    # error page) could be an unpublished story's address, which must answer at once when it
+    # is published.
+    if (!beresp.http.Cache-Control) {
+        set beresp.ttl = 0s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
     # The app names what each page shows in Surrogate-Key; xkey indexes the `xkey` header.
     if (beresp.http.Surrogate-Key) {
         set beresp.http.xkey = beresp.http.Surrogate-Key;
