@@ -10,12 +10,15 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.models import Article
+from newsroom import page_cache
 from tests.factories import (
     make_article,
     make_author,
@@ -308,3 +311,20 @@ def test_a_cache_that_does_not_answer_never_stops_readers_or_editors(client, sit
     assert client.get("/").status_code == 200
     workflow.take(site["first"], "withdraw", by=editor, comment="Legal")
     assert client.get(site["first"].get_absolute_url()).status_code == 410
+
+
+def test_a_page_drawn_while_a_story_comes_due_is_not_kept(rf, site, editor):
+    # The time limit is read before drawing: a page that began before the story was due
+    # (so without it) and ended after must not be kept as if nothing were scheduled.
+    story = make_article(section=site["news"], state=Article.State.DRAFT, published_at=None)
+    workflow.take(story, "schedule", by=editor, at=timezone.now() + timedelta(seconds=1))
+
+    @page_cache.public_page
+    def slow_page(request):
+        time.sleep(1.5)  # the story comes due while this page is drawn
+        return HttpResponse("a page without the story")
+
+    response = slow_page(rf.get("/slow/"))
+
+    assert "public" not in response["Cache-Control"]
+    assert cache.get(page_cache._page_key(rf.get("/slow/"))) is None
