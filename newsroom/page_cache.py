@@ -44,6 +44,7 @@ QUERY_PARAMETERS = (
 )  # p: the sitemaps' pages  # what public pages read; any other parameter is ignored
 KEPT_HEADERS = ("Content-Type", "Location", "Last-Modified", "X-Robots-Tag", "Content-Language")
 CACHE_FAILURES = (RedisError, OSError)
+CLOCK = "surrogate:clock"  # changes with every purge
 
 # Functions returning the most seconds a page may be kept now (articles registers one: until
 # the next scheduled story is due).
@@ -80,13 +81,14 @@ def public_page(view=None, *, keys: Iterable[str] = ()):
             patch_cache_control(response, private=True, no_store=True)
             return response
         page_key = _page_key(request)
-        response = _lookup(page_key)
+        response, clock = _lookup(page_key)
         if response is None:
-            # The time limit is read before the page is drawn: a page drawn as a scheduled
-            # story comes due must not be kept as if nothing were scheduled.
+            # Read before the page is drawn, both: the time limit (a page drawn as a scheduled
+            # story comes due must not be kept as if nothing were scheduled) and the purge
+            # clock (a page drawn from rows a purge has since replaced must not be kept).
             expires = time.time() + max_age_cap()
             response = view(request, *args, **kwargs)
-            _keep(page_key, response, fixed_keys, expires)
+            _keep(page_key, response, fixed_keys, expires, clock)
         return get_conditional_response(request, etag=response.get("ETag"), response=response)
 
     return cached_view
@@ -105,28 +107,31 @@ def _page_key(request) -> str:
     return "page:" + hashlib.sha256(address.encode()).hexdigest()
 
 
-def _lookup(page_key: str) -> HttpResponse | None:
+def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
+    """The kept page if it is still current, and the purge clock as it reads now."""
     try:
-        stored = cache.get(page_key)
+        found = cache.get_many([page_key, CLOCK])
+        stored, clock = found.get(page_key), found.get(CLOCK)
         if stored is None:
-            return None
+            return None, clock
         versions = _current(stored["keys"])
     except CACHE_FAILURES as error:
         logger.warning("The page cache did not answer a read: %s", error)
-        return None
+        return None, None
     remaining = stored["expires"] - time.time()
     if remaining < 1 or any(versions.get(k) != v for k, v in stored["keys"].items()):
-        return None
+        return None, clock
     response = HttpResponse(stored["content"], status=stored["status"])
     for header, value in stored["headers"]:
         response[header] = value
     _mark_public(response, stored["keys"], int(remaining))
-    return response
+    return response, clock
 
 
-def _keep(page_key: str, response, fixed_keys: set[str], expires: float) -> None:
+def _keep(page_key: str, response, fixed_keys: set[str], expires: float, clock) -> None:
     """Mark the view's answer and keep it if a shared cache may (a 404 is never kept: any
-    address can be asked for, and an unpublished story's must not be remembered)."""
+    address can be asked for, and an unpublished story's must not be remembered; nor is a page
+    drawn while a purge went out, which may show what the purge replaced)."""
     if hasattr(response, "render") and not response.is_rendered:
         response.render()  # a TemplateResponse (the sitemaps): its bytes are what is kept
     keys = {EVERYTHING, *fixed_keys, *getattr(response, "surrogate_keys", ())}
@@ -137,6 +142,9 @@ def _keep(page_key: str, response, fixed_keys: set[str], expires: float) -> None
     if getattr(response, "streaming", False):
         response.content = b"".join(response.streaming_content)
     try:
+        if cache.get(CLOCK) != clock:
+            patch_cache_control(response, no_cache=True, max_age=0)
+            return
         versions = _versions(keys)
         _mark_public(response, versions, max_age)
         cache.set(
@@ -251,7 +259,9 @@ def _purge_now(keys: list[str]) -> bool:
 
 def _bump(keys: list[str]) -> bool:
     try:
-        cache.set_many({_version_key(key): uuid.uuid4().hex for key in keys}, None)
+        cache.set_many(
+            {CLOCK: uuid.uuid4().hex} | {_version_key(k): uuid.uuid4().hex for k in keys}, None
+        )
     except CACHE_FAILURES as error:
         logger.warning("The cache did not answer, so pages showing %s were not purged: %s",
                        " ".join(keys), error)  # fmt: skip

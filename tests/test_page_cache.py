@@ -328,3 +328,16 @@ def test_a_page_drawn_while_a_story_comes_due_is_not_kept(rf, site, editor):
 
     assert "public" not in response["Cache-Control"]
     assert cache.get(page_cache._page_key(rf.get("/slow/"))) is None
+
+
+def test_a_page_drawn_while_a_purge_goes_out_is_not_kept(rf):
+    # An editor's change commits while this page is drawn from the rows it replaced.
+    @page_cache.public_page
+    def page(request):
+        page_cache.purge(["article-1"])
+        return HttpResponse("drawn from the old rows")
+
+    response = page(rf.get("/racing/"))
+
+    assert "public" not in response["Cache-Control"]
+    assert cache.get(page_cache._page_key(rf.get("/racing/"))) is None
