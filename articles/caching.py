@@ -92,7 +92,8 @@ def _article_loaded(sender, instance: Article, raw=False, **kwargs):
     """Before a save: where the story was listed, as stored (its section may be changing)."""
     instance._listed_before = None
     if not raw and instance.pk:
-        before = Article.objects.filter(pk=instance.pk).values("state", "section_id").first()
+        stored = Article.objects.filter(pk=instance.pk)
+        before = stored.values("state", "section_id", "hero_image_id").first()
         if before and before["state"] in LISTED:
             instance._listed_before = before
 
@@ -104,6 +105,8 @@ def _article_saved(sender, instance: Article, raw=False, **kwargs):
     keys = lists_of(instance)
     if before:
         keys.add(f"section-list-{before['section_id']}")
+        if before["hero_image_id"]:  # a replaced photo may no longer be public
+            keys.add(f"image-{before['hero_image_id']}")
         if (before["state"] == Article.State.PUBLISHED) != instance.is_published():
             keys |= _navigation_if_changed(instance)
     _purge(keys)
