@@ -142,10 +142,12 @@ def _keep(page_key: str, response, fixed_keys: set[str], expires: float, clock) 
     if getattr(response, "streaming", False):
         response.content = b"".join(response.streaming_content)
     try:
+        # Versions first, then the clock: a purge before this read changed the clock (not
+        # kept); one after it leaves these versions behind (kept, but never served).
+        versions = _versions(keys)
         if cache.get(CLOCK) != clock:
             patch_cache_control(response, no_cache=True, max_age=0)
             return
-        versions = _versions(keys)
         _mark_public(response, versions, max_age)
         cache.set(
             page_key,

@@ -341,3 +341,26 @@ def test_a_page_drawn_while_a_purge_goes_out_is_not_kept(rf):
 
     assert "public" not in response["Cache-Control"]
     assert cache.get(page_cache._page_key(rf.get("/racing/"))) is None
+
+
+def test_a_purge_landing_as_a_drawn_page_is_stored_never_leaves_it_served(rf, monkeypatch):
+    # The purge arrives after the page was drawn, just before its key versions are read.
+    read_versions = page_cache._versions
+
+    def after_a_purge(keys):
+        if "article-1" in keys:  # the page's own keys, as it is about to be stored
+            page_cache.purge(["article-1"])
+        return read_versions(keys)
+
+    monkeypatch.setattr(page_cache, "_versions", after_a_purge)
+
+    @page_cache.public_page
+    def page(request):
+        response = HttpResponse("drawn from the old rows")
+        response.surrogate_keys = {"article-1"}
+        return response
+
+    page(rf.get("/racing/"))
+    monkeypatch.setattr(page_cache, "_versions", read_versions)
+
+    assert page_cache._lookup(page_cache._page_key(rf.get("/racing/")))[0] is None
