@@ -114,7 +114,9 @@ def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
         stored, clock = found.get(page_key), found.get(CLOCK)
         if stored is None:
             return None, clock
-        versions = _current(stored["keys"])
+        # No purge at all since the page was kept: it is current, without asking its keys.
+        unpurged = clock is not None and clock == stored["clock"]
+        versions = stored["keys"] if unpurged else _current(stored["keys"])
     except CACHE_FAILURES as error:
         logger.warning("The page cache did not answer a read: %s", error)
         return None, None
@@ -156,6 +158,7 @@ def _keep(page_key: str, response, fixed_keys: set[str], expires: float, clock) 
                 "headers": [(h, response[h]) for h in KEPT_HEADERS if h in response],
                 "content": response.content,
                 "keys": versions,
+                "clock": clock,
                 "expires": expires,
             },
             max_age,
