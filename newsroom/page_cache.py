@@ -112,6 +112,8 @@ def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
     try:
         found = cache.get_many([page_key, CLOCK])
         stored, clock = found.get(page_key), found.get(CLOCK)
+        if clock is None and not cache.add(CLOCK, clock := uuid.uuid4().hex, None):
+            clock = cache.get(CLOCK)  # another request started the clock first
         if stored is None:
             return None, clock
         # No purge at all since the page was kept: it is current, without asking its keys.
