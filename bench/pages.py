@@ -172,8 +172,9 @@ class Archive:
             for n in range(AUTHORS)
         )  # fmt: skip
         self.author_weights = zipf(AUTHORS, 0.8)
-        names = [f"{a} {b}" for a in WORDS for b in WORDS if a != b]
-        rng.shuffle(names)
+        pairs = [f"{a} {b}" for a in WORDS for b in WORDS if a != b]
+        rng.shuffle(pairs)
+        names = pairs + [f"{pair} {n}" for n in range(2, 5) for pair in pairs]
         self.tags = Tag.objects.bulk_create(
             (Tag(name=name, slug=name.replace(" ", "-"))
              for name in names[: TAGS_IN_USE + TAGS_UNUSED]),
@@ -242,14 +243,20 @@ class Archive:
         Article.objects.bulk_create(articles, batch_size=1000)
         self.made += len(states)
         bylines, tagged, dated = [], [], []
+        in_use, public = self.tags[:TAGS_IN_USE], 0
         for article in articles:
-            authors = rng.choices(
-                self.authors, self.author_weights, k=rng.choice([1] * 14 + [2] * 5 + [3])
-            )
+            # The first batch's public stories carry every author and every tag in use, so the
+            # sitemaps list the same authors and tags at every size.
+            authors, tags = [], []
+            if first_batch and article.state == state.PUBLISHED:
+                authors, tags = self.authors[public : public + 1], in_use[2 * public :][:2]
+                public += 1
+            count = rng.choice([1] * 14 + [2] * 5 + [3])
+            authors += rng.choices(self.authors, self.author_weights, k=count - len(authors))
             article.byline_names = list(dict.fromkeys(authors))
             bylines += [ArticleAuthor(article=article, author=a, position=p)
                         for p, a in enumerate(article.byline_names)]  # fmt: skip
-            tags = rng.choices(self.tags[:TAGS_IN_USE], self.tag_weights, k=rng.randint(2, 6))
+            tags += rng.choices(in_use, self.tag_weights, k=rng.randint(2, 6) - len(tags))
             article.tag_list = list(dict.fromkeys(tags))
             tagged += [TaggedArticle(content_object=article, tag=t) for t in article.tag_list]
             if article.published_at and article.published_at <= self.newest:
