@@ -34,10 +34,15 @@ lint: install
 	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(PRODUCTION_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
+# Results go to docs/benchmarks.md. cache_hits needs wrk (apt-get install wrk); publish_latency
+# needs PostgreSQL, Redis and Varnish on this machine, as the tests do.
 bench: install
 	$(PY) bench/renditions.py
 	$(PY) bench/search.py
 	$(PY) bench/sanitise.py
+	$(PY) bench/pages.py
+	$(PY) bench/cache_hits.py --write
+	$(PY) bench/publish_latency.py --write
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
