@@ -83,8 +83,9 @@ LAST = "Adams Byrne Chen Diaz Evans Fischer Gupta Haddad Ito Jensen Khan Lopez M
 def setup_database() -> tuple[str | None, str | None, tempfile.TemporaryDirectory]:
     """Point Django at a throwaway database before it starts; returns what to drop at the end.
 
-    PostgreSQL: the database named in DATABASE_URL, which must have "bench" in its name (the
-    others on the server belong to people; this one is dropped and created again); SQLite, or
+    PostgreSQL: the database named in DATABASE_URL, which must have "bench" in its name and
+    must not exist yet (the others on the server belong to people; this one is created here and
+    dropped at the end, even after a failure); SQLite, or
     no DATABASE_URL: a file in a temporary folder. Settings are tests.settings (debug off, no
     collectstatic needed), local-memory cache, no front caches.
     """
@@ -100,7 +101,11 @@ def setup_database() -> tuple[str | None, str | None, tempfile.TemporaryDirector
                 "'bench' in its name (it is created and dropped), such as newsroom_bench"
             )
         admin_url = urlunsplit(parts._replace(path="/postgres"))
-        _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if _pg_admin(admin_url, "SELECT 1 FROM pg_database WHERE datname = %s", [name]):
+            sys.exit(
+                f"The database {name!r} exists: another run may be using it. If none is, "
+                f'drop it (DROP DATABASE "{name}") and run again.'
+            )
         _pg_admin(admin_url, f'CREATE DATABASE "{name}"')
     else:
         url = f"sqlite:///{Path(folder.name) / 'bench.sqlite3'}"
@@ -114,11 +119,12 @@ def setup_database() -> tuple[str | None, str | None, tempfile.TemporaryDirector
     return name, admin_url, folder
 
 
-def _pg_admin(admin_url: str, statement: str) -> None:
+def _pg_admin(admin_url: str, statement: str, params=None) -> list:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as db:
-        db.execute(statement)
+        cursor = db.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def drop_database(name, admin_url, folder) -> None:
