@@ -15,7 +15,6 @@ from django.core.files.storage import default_storage
 from django.utils.crypto import constant_time_compare
 
 LIFETIME = 24 * 60 * 60
-_signer = signing.Signer(salt="photos.media")
 
 
 def signed_url(name: str) -> str:
@@ -34,4 +33,5 @@ def signature_holds(name: str, query) -> bool:
 
 
 def _signature(name: str, expires: int) -> str:
-    return _signer.signature(f"{name}|{expires}")
+    # Made per call: a Signer reads SECRET_KEY, which commands such as check may lack.
+    return signing.Signer(salt="photos.media").signature(f"{name}|{expires}")
