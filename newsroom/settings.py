@@ -120,7 +120,7 @@ SERIALIZATION_MODULES = {"json": "newsroom.serializers"}  # times to the microse
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A cache that stops answering costs a request a second, not a hang.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

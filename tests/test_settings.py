@@ -53,7 +53,7 @@ def test_settings_are_read_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "True", "Europe/Oslo", "https://n.example", "['a.example',", "'b.example']",
-        "django.core.cache.backends.redis.RedisCache", "django.db.backends.postgresql",
+        "newsroom.redis_cache.RedisCache", "django.db.backends.postgresql",
         "/srv/media",
     ]  # fmt: skip
 
