@@ -41,6 +41,7 @@ bench: install
 	$(PY) bench/search.py
 	$(PY) bench/sanitise.py
 	$(PY) bench/pages.py
+	$(PY) bench/imports.py
 	$(PY) bench/cache_hits.py --write
 	$(PY) bench/publish_latency.py --write
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ArticlesConfig(AppConfig):
@@ -17,3 +18,10 @@ class ArticlesConfig(AppConfig):
         caching.connect_receivers()
         page_cache.register_cap(caching.seconds_to_next_scheduled)
         usage.register_public(photo_shown_to_readers)
+        post_migrate.connect(refresh_statistics, sender=self)
+
+
+def refresh_statistics(using, **kwargs):
+    from newsroom import statistics
+
+    statistics.analyse(using)

@@ -58,12 +58,19 @@ def gone_page_keys(story) -> set[str]:
 
 def lists_of(story: Article) -> set[str]:
     """Every page that lists or shows this story, as it is stored now."""
+    authors = story.bylines.values_list("author_id", flat=True)
+    return listing_keys(story, authors, story.tags.values_list("pk", flat=True))
+
+
+def listing_keys(story: Article, author_ids, tag_ids) -> set[str]:
+    """lists_of(), given the ids of the story's byline authors and tags (a bulk import has
+    them in hand)."""
     keys = {f"article-{story.pk}", "home", "feeds", "sitemaps", "search"}
     keys.add(f"section-list-{story.section_id}")
     if story.hero_image_id:  # its files in front caches: /media/ serves them while public
         keys.add(f"image-{story.hero_image_id}")
-    keys |= {f"author-list-{a}" for a in story.bylines.values_list("author_id", flat=True)}
-    keys |= {f"tag-list-{t}" for t in story.tags.values_list("pk", flat=True)}
+    keys |= {f"author-list-{a}" for a in author_ids}
+    keys |= {f"tag-list-{t}" for t in tag_ids}
     return keys
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
-from . import caching
+from . import caching, paging
 from .metadata import absolute_url, share_image
 from .models import Article, Author, Section, Tag
 
@@ -82,11 +82,12 @@ class SiteFeed(Feed):
         return absolute_url(reverse(self.url_name))
 
     def stories(self, obj):
-        return Article.objects.published()
+        """The feed's stories, newest first."""
+        return Article.objects.published().newest_first()
 
     def items(self, obj=None):
         stories = self.stories(obj).for_listing().prefetch_related("tags")
-        return stories.newest_first()[:FEED_ITEMS]
+        return paging.rows(stories, 0, FEED_ITEMS)
 
     def item_title(self, item):
         return self.as_text(item.headline)
@@ -144,7 +145,7 @@ class SectionFeed(SiteFeed):
         return absolute_url(reverse("articles:section_feed", args=[obj.slug]))
 
     def stories(self, obj):
-        return Article.objects.published().filter(section=obj)
+        return Article.objects.published().filter(section=obj).newest_first()
 
     def list_keys(self, obj) -> set[str]:
         return {f"section-list-{obj.pk}"}
@@ -161,7 +162,7 @@ class TagFeed(SectionFeed):
         return absolute_url(reverse("articles:tag_feed", args=[obj.slug]))
 
     def stories(self, obj):
-        return Article.objects.published().filter(tagged_articles__tag=obj)
+        return Article.objects.published().tagged(obj)
 
     def list_keys(self, obj) -> set[str]:
         return {f"tag-{obj.pk}", f"tag-list-{obj.pk}"}
@@ -178,7 +179,7 @@ class AuthorFeed(SectionFeed):
         return absolute_url(reverse("articles:author_feed", args=[obj.slug]))
 
     def stories(self, obj):
-        return Article.objects.published().filter(bylines__author=obj)
+        return Article.objects.published().by_author(obj)
 
     def list_keys(self, obj) -> set[str]:
         return {f"author-{obj.pk}", f"author-list-{obj.pk}"}

@@ -1,12 +1,12 @@
 import math
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -48,8 +48,10 @@ def free_slug(model, wanted: str) -> str:
 
 class SectionQuerySet(models.QuerySet):
     def in_use(self):
-        """Sections with a published story; the others must not show that they exist."""
-        return self.filter(pk__in=Article.objects.published().values("section_id"))
+        """Sections with a published story; the others must not show that they exist.
+
+        One index probe a section (EXISTS), whatever the size of the archive behind it."""
+        return self.filter(Exists(Article.objects.published().filter(section=OuterRef("pk"))))
 
 
 class Section(models.Model):
@@ -83,8 +85,7 @@ class Section(models.Model):
 class AuthorQuerySet(models.QuerySet):
     def in_use(self):
         """Authors bylined on a published story; the others must not show that they exist."""
-        bylines = ArticleAuthor.objects.filter(article__in=Article.objects.published())
-        return self.filter(pk__in=bylines.values("author_id"))
+        return self.filter(Exists(Article.objects.published().by_author(OuterRef("pk"))))
 
 
 def photo_shown_to_readers(image) -> bool:
@@ -140,9 +141,9 @@ class Author(models.Model):
 
 class TagQuerySet(models.QuerySet):
     def in_use(self):
-        """Tags on at least one published story; the others must not show that they exist."""
-        public = TaggedArticle.objects.filter(content_object__in=Article.objects.published())
-        return self.filter(pk__in=public.values("tag_id"))
+        """Tags on at least one published story; the others must not show that they exist.
+        Unused tags, however many, cost one empty index probe each."""
+        return self.filter(Exists(Article.objects.published().tagged(OuterRef("pk"))))
 
 
 class Tag(TagBase):
@@ -179,16 +180,36 @@ class NormalisedTagManager(_TaggableManager):
         return result
 
 
+# A tag's or an author's page lists its stories newest first. Their link rows carry a copy of
+# each story's publish time, so that list is a walk down an index of its own that stops after a
+# page, however long the archive behind it. The copy only orders: what readers may see is
+# still decided on the story itself (ArticleQuerySet.published). Article.copy_publish_time()
+# keeps it.
+PUBLISH_TIME_COPY = "A copy of the story's publish time, to list its stories newest first."
+
+
 class TaggedArticle(ItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
     content_object = models.ForeignKey(
         "Article", on_delete=models.CASCADE, related_name="tagged_articles"
     )
+    published_at = models.DateTimeField(null=True, editable=False, help_text=PUBLISH_TIME_COPY)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
         ]
+        indexes = [
+            models.Index(fields=["tag", "published_at", "content_object"], name="tag_newest")
+        ]
+
+    def save(self, *args, **kwargs):
+        self.published_at = self.content_object.published_at
+        super().save(*args, **kwargs)
+
+
+# How far before or after a story others may be to be found related by their tags.
+RELATED_WINDOW = timedelta(days=14)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -223,19 +244,56 @@ class ArticleQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
 
-    def latest_per_section(self, per_section: int):
-        """The newest stories of every section, in one query (a window function)."""
-        ranked = Window(
-            RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc()]
+    def by_author(self, author):
+        """An author's stories newest first, down their byline rows' copy of the publish time
+        (PUBLISH_TIME_COPY). For lists of published stories only: the copy's range (up to
+        now) keeps drafts, which have none, out of the walk."""
+        stories = self.filter(bylines__author=author, bylines__published_at__lte=timezone.now())
+        return stories.order_by("-bylines__published_at", "-bylines__article_id")
+
+    def tagged(self, tag):
+        """A tag's stories newest first, down its tag rows' copy of the publish time; as
+        by_author(), for lists of published stories only."""
+        stories = self.filter(
+            tagged_articles__tag=tag, tagged_articles__published_at__lte=timezone.now()
         )
-        return self.annotate(rank_in_section=ranked).filter(rank_in_section__lte=per_section)
+        return stories.order_by(
+            "-tagged_articles__published_at", "-tagged_articles__content_object_id"
+        )
+
+    def latest_per_section(self, per_section: int):
+        """The newest `per_section` stories of every section, in one query.
+
+        Each pick is a walk down one section's (section, published_at) index that stops after
+        a few rows, so a section's archive behind its newest stories costs nothing (a window
+        function over all published stories would rank the whole archive).
+        """
+        newest = self.filter(section=OuterRef("pk")).order_by("-published_at", "-pk")
+        picks = Q()
+        for rank in range(per_section):
+            pick = Section.objects.annotate(pick=Subquery(newest.values("pk")[rank : rank + 1]))
+            picks |= Q(pk__in=pick.values("pick"))
+        return self.filter(picks)
 
     def related_to(self, article: "Article", tag_ids, limit: int = 4):
-        """Chosen related stories first, then those sharing the most tags, newest first."""
+        """Chosen related stories first, then those sharing the most tags, newest first.
+
+        Stories found by tags come from the weeks around this one (RELATED_WINDOW): a tag
+        such as "Politics" is on thousands of stories, and ranking them all would make an
+        article's page slower with every year of archive.
+        """
         chosen = Q(chosen_by=article)
+        around = article.published_at or timezone.now()
+        nearby = self.filter(
+            published_at__range=(around - RELATED_WINDOW, around + RELATED_WINDOW),
+            tagged_articles__tag_id__in=tag_ids,
+        )
+        chosen_ids = Article.related.through.objects.filter(from_article=article)
+        # Candidates by id first: the database reads the window of the published_at index
+        # and the chosen list, never every story that shares a tag.
         return (
             self.exclude(pk=article.pk)
-            .filter(chosen | Q(tagged_articles__tag_id__in=tag_ids))
+            .filter(Q(pk__in=nearby.values("pk")) | Q(pk__in=chosen_ids.values("to_article")))
             .annotate(
                 is_chosen=Count("chosen_by", filter=chosen, distinct=True),
                 shared_tags=Count(
@@ -335,7 +393,15 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["state", "published_at"])]
+        # Public lists walk these newest first and stop after a page, whatever lies behind.
+        indexes = [
+            # Covers counting the public stories (the sitemap index) without reading them.
+            models.Index(fields=["state", "published_at", "canonical_url"], name="article_public"),
+            models.Index(fields=["section", "published_at", "id"], name="article_section_newest"),
+            models.Index(
+                fields=["homepage_priority", "published_at", "id"], name="article_home_order"
+            ),
+        ]
         permissions = [("publish_article", "Can publish, schedule, withdraw and send back")]
         constraints = [
             models.CheckConstraint(
@@ -350,8 +416,13 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.normalise()
+        adding = self._state.adding
         super().save(*args, **kwargs)
         self._remember_old_slug()
+        # A new story has no tag or byline rows yet.
+        if not adding and getattr(self, "_loaded_published_at", None) != self.published_at:
+            self.copy_publish_time()
+        self._loaded_published_at = self.published_at
 
     def get_absolute_url(self):
         day = timezone.localtime(self.published_at or timezone.now())
@@ -370,7 +441,15 @@ class Article(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._loaded_slug = instance.__dict__.get("slug")
+        instance._loaded_published_at = instance.__dict__.get("published_at")
         return instance
+
+    def copy_publish_time(self):
+        """Onto the story's tag and byline rows (PUBLISH_TIME_COPY): save() and every
+        workflow move that sets the time call this."""
+        for rows in (self.tagged_articles, self.bylines):
+            rows.all().update(published_at=self.published_at)
+        self._loaded_published_at = self.published_at
 
     def _remember_old_slug(self):
         old = getattr(self, "_loaded_slug", None)
@@ -426,15 +505,21 @@ class ArticleAuthor(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
     position = models.PositiveSmallIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, editable=False, help_text=PUBLISH_TIME_COPY)
 
     class Meta:
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["article", "author"], name="unique_byline_author")
         ]
+        indexes = [models.Index(fields=["author", "published_at", "article"], name="byline_newest")]
 
     def __str__(self):
         return str(self.author)
+
+    def save(self, *args, **kwargs):
+        self.published_at = self.article.published_at
+        super().save(*args, **kwargs)
 
 
 class ArticleSlug(models.Model):

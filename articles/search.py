@@ -263,7 +263,9 @@ def _new_reindex():
     return reindex
 
 
-def _reindex_on_commit(pks: Iterable[int]) -> None:
+def index_on_commit(pks: Iterable[int]) -> None:
+    """Index these articles after the commit, in the transaction's one index update. The
+    receivers below call it; so do writers of rows in bulk, which send no signals."""
     pks = [pk for pk in pks if pk is not None]
     db = transaction.get_connection()
     if not pks:
@@ -283,26 +285,26 @@ def _reindex_on_commit(pks: Iterable[int]) -> None:
 
 def _article_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        _reindex_on_commit([instance.pk])
+        index_on_commit([instance.pk])
 
 
 def _article_deleted(sender, instance, **kwargs):
-    _reindex_on_commit([instance.pk])  # indexing a missing article drops its entry
+    index_on_commit([instance.pk])  # indexing a missing article drops its entry
 
 
 def _link_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        _reindex_on_commit([getattr(instance, "article_id", None) or instance.content_object_id])
+        index_on_commit([getattr(instance, "article_id", None) or instance.content_object_id])
 
 
 def _author_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        _reindex_on_commit(instance.bylines.values_list("article_id", flat=True))
+        index_on_commit(instance.bylines.values_list("article_id", flat=True))
 
 
 def _tag_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        _reindex_on_commit(instance.tagged_articles.values_list("content_object_id", flat=True))
+        index_on_commit(instance.tagged_articles.values_list("content_object_id", flat=True))
 
 
 def connect_receivers() -> None:

@@ -4,6 +4,7 @@ Locations are absolute from SITE_URL, never from the request's host. Articles wh
 address is another site's (syndicated copy) are left out: a sitemap lists canonical pages only.
 """
 
+import math
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from newsroom.page_cache import public_page
 
+from . import paging
 from .metadata import absolute_url
 from .models import Article, Author, Section, Tag
 
@@ -41,37 +43,63 @@ class SiteUrlSitemap(Sitemap):
 
 
 class ArticleSitemap(SiteUrlSitemap):
-    """Oldest first, so a page of 50,000 keeps its URLs as new stories arrive."""
+    """Oldest first, so a page keeps its URLs as new stories arrive. A thousand to a page (as
+    Yoast's sitemaps have): a page drawn afresh costs the same on any size of archive."""
+
+    limit = 1000
 
     def items(self):
         return own_published_articles().select_related("section").order_by("published_at", "pk")
+
+    @property
+    def paginator(self):
+        return UncountedPages(self._items(), self.limit)
+
+    def page_count(self) -> int:
+        return math.ceil(own_published_articles().count() / self.limit)
 
     def lastmod(self, article):
         return article.updated_at or article.published_at
 
     def get_latest_lastmod(self):
-        latest = own_published_articles().aggregate(
-            published=Max("published_at"), updated=Max("updated_at")
-        )
-        return max((when for when in latest.values() if when), default=None)
+        """The newest story's publish time, syndicated copies included: a step down the
+        article_public index for each public state. (Updates to older stories show in their
+        own entries' lastmod; finding the latest among them would read them all.)"""
+        return Article.objects.published().aggregate(newest=Max("published_at"))["newest"]
+
+
+class UncountedPages:
+    """What Django's sitemap view asks of a paginator: one page, read without counting the
+    archive (`paging`); past the end it is a 404."""
+
+    def __init__(self, items, per_page: int):
+        self.items, self.per_page = items, per_page
+
+    def page(self, number):
+        return paging.get_page(self.items, number, self.per_page)
 
 
 class ListingSitemap(SiteUrlSitemap):
     """Pages that list stories: only those with a published story, dated by the newest one."""
 
     model = None
-    article_link = ""  # the lookup from an article to this model
+
+    def newest_first(self, stories, listing):
+        """`stories` of one listing, newest first (`listing` is an OuterRef to its row)."""
+        raise NotImplementedError
 
     def items(self):
-        newest = (
-            Article.objects.published()
-            .filter(**{self.article_link: OuterRef("pk")})
-            .order_by("-published_at")
-            .values("published_at")[:1]
+        newest = self.newest_first(Article.objects.published(), OuterRef("pk"))
+        # From the rows in use only (unused tags, however many, cost an index probe each),
+        # each dated by a walk down the newest end of its own index.
+        listings = self.model.objects.in_use().annotate(
+            newest_story=Subquery(newest.values("published_at")[:1])
         )
-        # From the rows in use only: unused tags, however many, cost nothing here.
-        listings = self.model.objects.in_use().annotate(newest_story=Subquery(newest))
         return listings.order_by("pk")
+
+    def page_count(self) -> int:
+        paginator = self.paginator  # a new Paginator, and a COUNT, on every access
+        return paginator.num_pages if paginator.count else 0
 
     def lastmod(self, listing):
         return listing.newest_story
@@ -79,17 +107,23 @@ class ListingSitemap(SiteUrlSitemap):
 
 class SectionSitemap(ListingSitemap):
     model = Section
-    article_link = "section"
+
+    def newest_first(self, stories, section):
+        return stories.filter(section=section).newest_first()
 
 
 class AuthorSitemap(ListingSitemap):
     model = Author
-    article_link = "bylines__author"
+
+    def newest_first(self, stories, author):
+        return stories.by_author(author)
 
 
 class TagSitemap(ListingSitemap):
     model = Tag
-    article_link = "tagged_articles__tag"
+
+    def newest_first(self, stories, tag):
+        return stories.tagged(tag)
 
 
 SITEMAPS = {
@@ -107,12 +141,11 @@ def sitemap_index(request):
     entries = []
     for name, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
-        paginator = sitemap.paginator  # a new Paginator, and a COUNT, on every access
-        if not paginator.count:
-            continue  # an empty sitemap tells search engines nothing
         location = absolute_url(reverse("sitemap_section", kwargs={"section": name}))
-        lastmod = sitemap.get_latest_lastmod()
-        for page in range(1, paginator.num_pages + 1):
+        # An empty sitemap tells search engines nothing: it has no entry.
+        pages = sitemap.page_count()
+        lastmod = sitemap.get_latest_lastmod() if pages else None
+        for page in range(1, pages + 1):
             url = location if page == 1 else f"{location}?p={page}"
             entries.append(SitemapIndexItem(url, lastmod))
     return TemplateResponse(

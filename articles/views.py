@@ -17,7 +17,7 @@ from newsroom import page_cache
 from newsroom.page_cache import public_page
 from newsroom.text import clean_line
 
-from . import caching
+from . import caching, paging
 from . import search as search_module
 from .models import Article, ArticleSlug, Author, Section, Tag
 
@@ -27,7 +27,8 @@ PER_SECTION = 4
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    """A page of a listing; `paging` keeps its cost from growing with the archive."""
+    return paging.get_page(queryset, request.GET.get("page"), PAGE_SIZE)
 
 
 def _listing(response, stories, *keys):
@@ -40,7 +41,7 @@ def _listing(response, stories, *keys):
 @public_page
 def home(request):
     published = Article.objects.published().for_listing()
-    top = list(published.by_homepage_priority()[:TOP_STORIES])
+    top = paging.rows(published.by_homepage_priority(), 0, TOP_STORIES)
     latest = published.exclude(pk__in=[a.pk for a in top]).latest_per_section(PER_SECTION)
     latest = latest.order_by("section__position", "section__name", "-published_at")
     response = render(
@@ -69,8 +70,7 @@ def section(request, slug):
 @public_page
 def author(request, slug):
     author = get_object_or_404(Author.objects.in_use().select_related("photo"), slug=slug)
-    stories = Article.objects.published().for_listing().filter(bylines__author=author)
-    page = _page(request, stories.newest_first())
+    page = _page(request, Article.objects.published().for_listing().by_author(author))
     response = render(request, "articles/author.html", {"author": author, "page": page})
     keys = [f"author-{author.pk}", f"author-list-{author.pk}"]
     if author.photo_id:
@@ -82,8 +82,7 @@ def author(request, slug):
 @public_page
 def tag(request, slug):
     tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
-    stories = Article.objects.published().for_listing().filter(tagged_articles__tag=tag)
-    page = _page(request, stories.newest_first())
+    page = _page(request, Article.objects.published().for_listing().tagged(tag))
     response = render(request, "articles/tag.html", {"tag": tag, "page": page})
     return _listing(response, page.object_list, f"tag-{tag.pk}", f"tag-list-{tag.pk}")
 
@@ -181,7 +180,9 @@ def server_error(request):
 @public_page
 def search(request):
     query = clean_line(request.GET.get("q", "")[: search_module.MAX_QUERY_CHARS])
-    page = _page(request, search_module.search_articles(query))
+    # Search counts its matches ("12 stories for ..."); matches are few next to the archive.
+    results = search_module.search_articles(query)
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     response = render(
         request,
         "articles/search.html",

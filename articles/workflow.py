@@ -281,6 +281,9 @@ def _move(
         )
         if not changed:
             return False
+        if "published_at" in fields:
+            article.published_at = fields["published_at"]
+            article.copy_publish_time()
         WorkflowEvent.objects.create(
             article=article, actor=by, at=now, from_state=source, to_state=target,
             action=action, comment=comment,

@@ -1,16 +1,34 @@
-"""import_articles: the story formats, idempotence, publishing, and refusing bad files whole."""
+"""import_articles: the story formats, idempotence, publishing, refusing bad files whole, and
+batches of many files costing a few queries a batch."""
 
+import json
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.models import Article, Author, Section
+from articles import importing, revisions, search
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleSearch,
+    Author,
+    Correction,
+    Revision,
+    Section,
+    Tag,
+    TaggedArticle,
+    WorkflowEvent,
+)
+from newsroom import page_cache
+from tests.factories import make_article, make_author, make_image, make_section
 from tests.test_public_site import count_tags
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +164,7 @@ def test_tags_differing_only_in_case_or_unicode_form_are_one_tag(tmp_path):
         ("latin1.txt", "Caf\xe9 opens\n\nText.".encode("latin-1"), "not UTF-8"),
         ("front.md", b"---\nheadline: [unclosed\n---\nBody\n", "not valid YAML"),
         ("nohead.md", b"Just a paragraph with no headline.\n", "no headline"),
+        ("bell.md", b"---\nheadline: A bell \x07 rings\n---\nBody\n", "not valid YAML"),
     ],
 )
 def test_a_bad_file_is_named_with_its_reason_and_nothing_is_saved(tmp_path, name, content, reason):
@@ -334,3 +353,269 @@ def test_new_authors_and_sections_named_like_existing_ones_do_not_stop_the_impor
     assert sorted(Author.objects.values_list("slug", flat=True)) == ["jane-doe", "jane-doe-2"]
     assert Section.objects.count() == 1
     assert Article.objects.filter(section__name="Sport").count() == 2
+
+
+# --- Batches of files ------------------------------------------------------------------------
+
+
+def write_story(folder: Path, name: str, headline: str, *, section="City", authors=(), tags=(),
+                extra="", body="The council met.") -> Path:  # fmt: skip
+    front = f"headline: {headline}\nsection: {section}\n{extra}"
+    front += f"authors: [{', '.join(authors)}]\n" if authors else ""
+    front += f"tags: [{', '.join(tags)}]\n" if tags else ""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{front}---\n{body}\n\n## What next\n\nA vote in May.\n", "utf-8")
+    return path
+
+
+def search_index() -> dict[int, tuple]:
+    """What the search index holds, by article."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid, headline, tags, authors, standfirst, body "  # noqa: S608
+                f"FROM {search.SqliteSearch.table}"
+            )
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+    return {pk: (str(vector),) for pk, vector in ArticleSearch.objects.values_list("pk", "vector")}
+
+
+def test_a_bad_file_in_a_batch_leaves_nothing_behind_and_the_files_around_it_land(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    write_story(tmp_path, "a.md", "First good story", authors=["Ada Reporter"], tags=["Harbour"])
+    # Refused while its new authors are made: the first is made, the second refused.
+    write_story(tmp_path, "b.md", "Refused byline", authors=["Brand New Person", "X" * 200],
+                tags=["Only in b"])  # fmt: skip
+    # Refused after its rows are written: loaded as withdrawn, it cannot be published.
+    withdrawn = {
+        "headline": "Withdrawn story", "slug": "withdrawn-story", "state": "withdrawn",
+        "published_at": "2025-01-01T09:00:00+00:00", "section": "City", "body": "<p>Gone.</p>",
+        "authors": ["Withdrawn Writer"], "tags": ["Only in c"],
+    }  # fmt: skip
+    (tmp_path / "c.json").write_text(json.dumps({"articles": [withdrawn]}), "utf-8")
+    (tmp_path / "d.txt").write_bytes(b"")
+    write_story(tmp_path, "e.md", "Last good story", authors=["Bo Writer"], tags=["Ferries"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        out, err, message = run_failing_import(tmp_path, "--publish")
+
+    good = {a.headline: a.pk for a in Article.objects.all()}
+    assert set(good) == {"First good story", "Last good story"}
+    assert set(Author.objects.values_list("name", flat=True)) == {"Ada Reporter", "Bo Writer"}
+    assert set(Tag.objects.values_list("name", flat=True)) == {"Harbour", "Ferries"}
+    for model, field in [(ArticleAuthor, "article"), (TaggedArticle, "content_object"),
+                         (Revision, "article"), (WorkflowEvent, "article")]:  # fmt: skip
+        assert sorted(model.objects.values_list(field, flat=True)) == sorted(good.values()), model
+    assert set(search_index()) == set(good.values())
+    assert "b.md: cannot create author 'XXX" in err and "at most 150 characters" in err
+    assert "c.json: “Withdrawn story” is withdrawn; it cannot be given “publish now”" in err
+    assert "d.txt: file is empty" in err
+    assert "2 created, 0 updated, 0 unchanged, 3 failed" in out
+    assert "3 file(s) failed" in message
+
+
+def stored_state() -> tuple:
+    return (
+        snapshot(),
+        list(Revision.objects.order_by("pk").values_list("pk", "version", "content")),
+        list(WorkflowEvent.objects.order_by("pk").values_list("pk", "to_state")),
+        sorted(ArticleAuthor.objects.values_list("article", "author", "position")),
+        sorted(TaggedArticle.objects.values_list("content_object", "tag")),
+    )
+
+
+def test_reimporting_a_batch_changes_nothing_and_an_edited_file_is_an_update(tmp_path):
+    names, tags = ["Ada Reporter", "Bo Writer"], ["Harbour", "Ferries", "Café"]
+    for n in range(6):
+        section = ["City", "Sport"][n % 2]
+        write_story(tmp_path, f"story-{n}.md", f"Story {n} of the day", section=section,
+                    authors=names[: n % 2 + 1], tags=tags[: n % 3 + 1])  # fmt: skip
+    run_import(tmp_path, "--publish")
+    before = stored_state()
+
+    out, _ = run_import(tmp_path, "--publish")
+
+    assert "0 created, 0 updated, 6 unchanged, 0 failed" in out
+    assert stored_state() == before
+    write_story(tmp_path, "story-3.md", "Story 3 of the day", section="Sport",
+                authors=["Ada Reporter", "Bo Writer"], body="The council met again.")  # fmt: skip
+    out, _ = run_import(tmp_path, "--publish")
+    assert "0 created, 1 updated, 5 unchanged, 0 failed" in out
+    assert Article.objects.get(headline="Story 3 of the day").body.startswith(
+        "<p>The council met again.</p>"
+    )
+
+
+@pytest.mark.parametrize("options", [[], ["--publish"]], ids=["drafts", "published"])
+def test_an_import_costs_a_few_queries_a_batch_not_a_few_a_story(tmp_path, options):
+    for name in ["City", "Sport"]:
+        make_section(name=name, slug=name.lower())
+    authors = [make_author(name=f"Reporter {n}").name for n in range(4)]
+    tags = [Tag.objects.create(name=f"Topic {n}", slug=f"topic-{n}").name for n in range(6)]
+
+    def queries(count: int, name: str) -> tuple[int, int]:
+        """(queries to import `count` new stories, queries to import them again)."""
+        for n in range(count):
+            write_story(tmp_path / name, f"{name}-{n}.md", f"{name} story {n}",
+                        section=["City", "Sport"][n % 2], authors=authors[n % 3 : n % 3 + 2],
+                        tags=tags[n % 4 : n % 4 + 3])  # fmt: skip
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as captured:
+                run_import(tmp_path / name, *options)
+            counts.append(len(captured))
+        return counts[0], counts[1]
+
+    small, large = queries(10, "small"), queries(30, "large")
+
+    assert large[0] <= small[0] + 3, (small, large)  # 20 more new stories: no more queries
+    assert large[1] <= small[1] + 3, (small, large)  # nor 20 more unchanged ones
+    assert small[0] <= 30 and small[1] <= 25, small
+
+
+def test_a_batch_reads_stored_stories_as_the_edit_path_does(tmp_path):
+    """Re-imports compare each file with the stored story, read a batch at a time; what is read
+    must be what revisions.current_content() reads, field for field, or a re-import misjudges."""
+    live = make_article(
+        authors=[make_author(), make_author()], tags=["Harbour", "Ferries"],
+        hero_image=make_image(), hero_caption="At dawn.", seo_title="SEO",
+    )  # fmt: skip
+    live.related.add(make_article(), make_article())
+    Correction.objects.create(article=live, text="A name was misspelled.")
+    edited = {**revisions.current_content(live), "standfirst": "Changes waiting."}
+    revisions.save_edit(live, edited, by=None)  # held as pending changes: the story is live
+    draft = make_article(published=False, tags=["Solo"])
+    stored = list(Article.objects.select_related("pending_revision").filter(import_key=None))
+
+    read = importing._current_contents(stored)
+
+    assert read[live.pk]["standfirst"] == "Changes waiting."
+    assert read == {article.pk: revisions.current_content(article) for article in stored}
+    assert {live.pk, draft.pk} <= set(read)
+
+
+def saved_world(purged: list[str], started: datetime) -> dict:
+    """Every row imports write, every column, and every key they purged, with ids given as
+    names and times of the run as "during the import", so that two imports of the same files
+    into an empty database compare equal when they wrote the same."""
+    headlines = dict(Article.objects.values_list("pk", "headline"))
+    authors = dict(Author.objects.values_list("pk", "name"))
+    tags = dict(Tag.objects.values_list("pk", "name"))
+    sections = dict(Section.objects.values_list("pk", "name"))
+    ids = {"article_id": headlines, "content_object_id": headlines, "author_id": authors,
+           "tag_id": tags, "section_id": sections}  # fmt: skip
+
+    def value(column: str, value):
+        if column in ids:
+            return ids[column][value]
+        if column == "content":  # a revision's
+            bylines = [authors[a] for a in value["bylines"]]
+            return {**value, "section": sections[value["section"]], "bylines": bylines}
+        if isinstance(value, datetime) and value >= started:
+            return "during the import"
+        return value
+
+    def rows(model) -> list:
+        described = []
+        for row in model.objects.values():
+            row.pop("id")
+            described.append(repr(sorted((column, value(column, v)) for column, v in row.items())))
+        return sorted(described)
+
+    by_prefix = {"article": headlines, "author": authors, "author-list": authors, "tag": tags,
+                 "tag-list": tags, "section-list": sections}  # fmt: skip
+
+    def named(key: str) -> str:
+        prefix, _, number = key.rpartition("-")
+        return f"{prefix}-{by_prefix[prefix][int(number)]}" if prefix in by_prefix else key
+
+    models = [Article, Section, Author, Tag, ArticleAuthor, TaggedArticle, Revision, WorkflowEvent]
+    return {
+        **{model.__name__: rows(model) for model in models},
+        "search": {headlines[pk]: row for pk, row in search_index().items()},
+        "purged": sorted({named(key) for key in purged}),
+    }
+
+
+LONG_AGO = datetime(2024, 1, 1, tzinfo=UTC)
+BACKDATED = ["--publish", "--published-at", "2024-05-01T09:00:00+00:00", "--tag", "Archive"]
+
+
+@pytest.mark.parametrize(
+    ("options", "established"),
+    [([], False), (["--publish"], False), (["--publish"], True), (BACKDATED, False)],
+    ids=["drafts", "published", "published-beside-published-stories", "backdated-with-a-tag"],
+)
+def test_stories_saved_together_are_saved_as_they_would_be_one_by_one(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks, options, established
+):
+    twice = ["Ada Reporter", "Bo Writer", "ada reporter"]  # one byline, whatever the case
+    write_story(tmp_path, "a.md", "Harbour   reopens", authors=twice, tags=["Café", "Harbour"],
+                extra="standfirst: After the storm.\n")  # fmt: skip
+    write_story(tmp_path, "b.md", "Ferry strike ends", section="city", authors=["Ada Reporter"],
+                tags=["'Cafe\u0301'", "HARBOUR", "Strikes"])  # fmt: skip
+    write_story(tmp_path, "c.md", "Cup final tonight", section="Sport!", authors=["Cy Sports"],
+                extra="seo_title: Cup final\nupdated_at: 2024-04-01T10:00:00+00:00\n")  # fmt: skip
+    write_story(tmp_path / "more", "d.md", "No byline here", section="Sport", tags=["Strikes"])
+    purged = []
+    purge = page_cache.purge
+    monkeypatch.setattr(page_cache, "purge", lambda keys: (purged.extend(keys), purge(keys)))
+
+    def imported(*, one_by_one: bool) -> dict:
+        started = timezone.now()
+        with monkeypatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
+            # Sections made here, not by the import, whose purges would hide the navigation's.
+            for name in ["City", "Sport"]:
+                section = make_section(name=name, slug=name.lower())
+                if established:  # the navigation lists the section already
+                    make_article(
+                        section=section, headline=f"Earlier {name} story", standfirst="",
+                        body="<p>Earlier.</p>", published_at=LONG_AGO,
+                    )  # fmt: skip
+            purged.clear()
+            if one_by_one:  # every file through import_story(), as before batches
+                patch.setattr(importing._Batch, "_goes_together", lambda batch, file: False)
+            run_import(tmp_path, *options)
+        return saved_world(purged, started)
+
+    expected = imported(one_by_one=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        Article.objects.all().delete()
+    for model in (Author, Section, Tag):
+        model.objects.all().delete()
+
+    assert imported(one_by_one=False) == expected
+    assert len(expected["search"]) == 4 + 2 * established
+    assert ("sections" in expected["purged"]) == (options != [] and not established)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_crash_in_the_middle_of_an_import_leaves_only_whole_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_FILES", 2)
+    for n in range(5):
+        write_story(tmp_path, f"s{n}.md", f"Story number {n}", authors=[f"Writer {n}"],
+                    tags=[f"Topic {n}"])  # fmt: skip
+    batches = []
+    save_new = importing._Batch._save_new
+
+    def crash_in_the_second_batch(batch, plans):
+        save_new(batch, plans)  # its rows written, not yet committed
+        batches.append(plans)
+        if len(batches) == 2:
+            raise RuntimeError("the machine went down")
+
+    monkeypatch.setattr(importing._Batch, "_save_new", crash_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        run_import(tmp_path, "--publish")
+
+    landed = list(Article.objects.order_by("headline"))
+    assert [a.headline for a in landed] == ["Story number 0", "Story number 1"]
+    for article in landed:
+        assert [a.name for a in article.byline_authors()] == [f"Writer {article.headline[-1]}"]
+        assert list(article.tags.names()) == [f"Topic {article.headline[-1]}"]
+        assert article.revisions.count() == 1 and article.events.count() == 1
+    assert Author.objects.count() == 2 and Tag.objects.count() == 2
+    found = search.search_articles("story number")
+    assert sorted(a.headline for a in found) == ["Story number 0", "Story number 1"]

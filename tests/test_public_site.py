@@ -160,10 +160,30 @@ def test_section_front_is_newest_first_and_paginated(client):
     assert 'rel="next"' in first
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999999999999999", "1.0e309", "' OR 1=1"])
-def test_hostile_page_numbers_get_a_normal_page(client, page):
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.0e309", "' OR 1=1", ""])
+def test_page_numbers_that_are_not_pages_get_the_first(client, page):
+    make_article(headline="The only story", section=make_section(slug="news"))
+    response = client.get("/news/", {"page": page})
+    assert response.status_code == 200
+    assert "The only story" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["2", "1000000", "1000001", "99999999999999999999"])
+def test_pages_past_the_end_are_not_found(client, page):
     make_article(section=make_section(slug="news"))
-    assert client.get("/news/", {"page": page}).status_code == 200
+    assert client.get("/news/", {"page": page}).status_code == 404
+
+
+def test_listing_pages_say_their_number_without_counting_the_archive(client):
+    section = make_section(slug="sport")
+    for i in range(41):
+        make_article(headline=f"Match report {i:02d}", section=section,
+                     published_at=timezone.now() - timedelta(hours=i))  # fmt: skip
+    pages = [client.get(f"/sport/?page={n}").content.decode() for n in (1, 2, 3)]
+    assert [page.count('rel="next"') for page in pages] == [2, 2, 0]  # link and <link>
+    assert [page.count('rel="prev"') for page in pages] == [0, 2, 2]
+    assert "Page 2</span>" in pages[1] and " of " not in pages[1].split("Page 2")[1][:10]
+    assert "Match report 40" in pages[2] and "Match report 39" not in pages[2]
 
 
 def test_unknown_paths_get_a_styled_404(client):

@@ -13,9 +13,10 @@ from articles.importing import (
     ImportOptions,
     StoryFileError,
     find_story_files,
-    import_file,
+    import_files,
     parse_iso_datetime,
 )
+from newsroom import statistics
 
 
 class Command(BaseCommand):
@@ -49,20 +50,23 @@ class Command(BaseCommand):
         files, failures = find_story_files(options["paths"])
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         created_sections, created_authors = [], []
-        for path in tqdm(files, desc="Importing", unit="file", file=sys.stderr,
-                         disable=len(files) < 20 or None, leave=False):  # fmt: skip
-            try:
-                outcomes = import_file(path, import_options)
-            except StoryFileError as error:
-                failures.append((str(path), str(error)))
-                continue
-            for outcome in outcomes:
+        results = tqdm(
+            import_files(files, import_options), total=len(files), desc="Importing", unit="file",
+            file=sys.stderr, disable=len(files) < 20 or None, leave=False,
+        )  # fmt: skip
+        for result in results:
+            if result.error:
+                failures.append((str(result.path), result.error))
+            for outcome in result.outcomes:
                 counts[outcome.action] += 1
                 created_sections += outcome.created_sections
                 created_authors += outcome.created_authors
                 if options["verbosity"] > 1:
-                    self.stdout.write(f"{outcome.action}: {outcome.article.headline} ({path})")
+                    headline = outcome.article.headline
+                    self.stdout.write(f"{outcome.action}: {headline} ({result.path})")
 
+        if not options["dry_run"]:
+            statistics.analyse()  # the archive may have grown many times over
         for name, reason in failures:
             self.stderr.write(f"FAILED {name}: {reason}")
         self.stdout.write(self._summary(counts, failures, created_sections, created_authors,

@@ -3,13 +3,14 @@
 They are public already (visibility is decided per request); this writes their state and
 event, exactly once even when several copies run at once; each one purges the pages that list
 it (newsroom/page_cache.py), and the command waits for the front caches to take the purges.
-Run it from cron every minute.
+Run it from cron every minute: it also keeps SQLite's planner statistics fresh as the archive
+grows (newsroom/statistics.py).
 """
 
 from django.core.management.base import BaseCommand
 
 from articles import workflow
-from newsroom import page_cache
+from newsroom import page_cache, statistics
 
 
 class Command(BaseCommand):
@@ -26,3 +27,4 @@ class Command(BaseCommand):
                 f"{page_cache.SHARED_MAX_AGE} seconds."
             )
         page_cache.wait_for_front_caches()
+        statistics.analyse_grown_tables()

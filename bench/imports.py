@@ -1,0 +1,303 @@
+"""How fast `import_articles` takes a folder of stories: 10,000 files in under a minute.
+
+Writes 10,000 Markdown stories with front matter (a headline of 6 to 10 words, a standfirst,
+300 to 600 words in paragraphs and subheadings, 1 to 3 authors from a pool of 60, 2 to 6 tags
+from a pool of 400, one of 10 sections) into a temporary folder, then runs the real command,
+`import_articles <folder> --publish`, in this process against a throwaway database (an SQLite
+file in a temporary folder, or a database of its own on the PostgreSQL server DATABASE_URL
+names, created here and dropped at the end). The first run creates and publishes every story
+(and the sections, authors and tags they name); the second imports the same files again and
+must find every one unchanged. Reports stories per second and SQL queries per story for both,
+and rewrites this database's "Import speed, on ..." section of docs/benchmarks.md.
+
+    .venv/bin/python bench/imports.py [--stories N] [--no-write]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/newsroom_bench_import \
+        .venv/bin/python bench/imports.py
+"""
+
+import argparse
+import io
+import logging
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOAL = 200  # stories a second: 10,000 in under a minute
+BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+SECTIONS = "News Politics Business World Sport Culture Science Health Opinion Travel".split()  # noqa: SIM905
+WORDS = (  # noqa: SIM905
+    "council harbour bridge budget vote school hospital rain storm ferry market shares "
+    "police court minister election report water energy housing transport festival music "
+    "football match coach season player farmer drought river museum library theatre film "
+    "company workers strike union price tax road railway airport tourism fishing science "
+    "research university student teacher climate forest wildlife health doctor nurse "
+    "community volunteer church family children history archive mayor planning street park"
+).split()
+FILLER = "the a of and to in is was for on that with as by at from it be this have".split()  # noqa: SIM905
+FIRST = "Ada Ben Chloe Dev Elena Farid Grace Hugo Ines Jonas Kemi Liam Maya Noor Omar".split()  # noqa: SIM905
+LAST = "Adams Byrne Chen Diaz Evans Fischer Gupta Haddad Ito Jensen Khan Lopez Moreau".split()  # noqa: SIM905
+AUTHORS = 60
+TAGS = 400
+# Measured with this script on 1,000 stories before imports were batched: (first import and
+# second, in stories/s; queries a story on the first).
+BEFORE_BATCHES = {"sqlite": (24, 97, 66), "postgresql": (18, 77, 60)}
+
+
+# --- The throwaway database (the pattern of bench/pages.py) -----------------------------------
+
+
+def setup_database() -> tuple[str | None, str | None, tempfile.TemporaryDirectory]:
+    """Point Django at a throwaway database before it starts; returns what to drop at the end.
+
+    PostgreSQL: the database named in DATABASE_URL, which must have "bench" in its name and
+    must not exist yet (the others on the server belong to people; this one is created here and
+    dropped at the end, even after a failure); SQLite, or no DATABASE_URL: a file in a
+    temporary folder. Settings are tests.settings (debug off), local-memory cache, no front
+    caches.
+    """
+    folder = tempfile.TemporaryDirectory(prefix="bench-imports-")
+    url = os.environ.get("DATABASE_URL", "")
+    name = admin_url = None
+    if url.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        if "bench" not in name:
+            sys.exit(
+                f"DATABASE_URL names {name!r}: give this benchmark a database of its own, with "
+                "'bench' in its name (it is created and dropped), such as newsroom_bench_import"
+            )
+        admin_url = urlunsplit(parts._replace(path="/postgres"))
+        if _pg_admin(admin_url, "SELECT 1 FROM pg_database WHERE datname = %s", [name]):
+            sys.exit(
+                f"The database {name!r} exists: another run may be using it. If none is, "
+                f'drop it (DROP DATABASE "{name}") and run again.'
+            )
+        _pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+    else:
+        url = f"sqlite:///{Path(folder.name) / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = url
+    os.environ["MEDIA_ROOT"] = str(Path(folder.name) / "media")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    for variable in ("REDIS_URL", "DJANGO_DEBUG", "FRONT_CACHE_URLS"):
+        os.environ.pop(variable, None)
+    return name, admin_url, folder
+
+
+def _pg_admin(admin_url: str, statement: str, params=None) -> list:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as db:
+        cursor = db.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def drop_database(name, admin_url, folder) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    if admin_url:
+        _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    folder.cleanup()
+
+
+# --- The stories ------------------------------------------------------------------------------
+
+
+def sentence(rng: random.Random, words: int) -> str:
+    picks = [rng.choice(WORDS) if rng.random() < 0.35 else rng.choice(FILLER) for _ in range(words)]
+    return " ".join(picks).capitalize() + "."
+
+
+def story(rng: random.Random, authors: list[str], tags: list[str]) -> str:
+    headline = sentence(rng, rng.randint(6, 10))[:-1]
+    blocks, words = [], rng.randint(300, 600)
+    while words > 0:
+        if blocks and rng.random() < 0.15:  # a subheading: short, no full stop
+            blocks.append("## " + sentence(rng, rng.randint(2, 5))[:-1])
+        paragraph = [sentence(rng, rng.randint(12, 25)) for _ in range(rng.randint(2, 4))]
+        blocks.append(" ".join(paragraph))
+        words -= sum(len(s.split()) for s in paragraph)
+    names = ", ".join(rng.sample(authors, rng.choice([1] * 14 + [2] * 5 + [3])))
+    labels = ", ".join(rng.sample(tags, rng.randint(2, 6)))
+    front = (
+        f"headline: {headline}\nstandfirst: {sentence(rng, rng.randint(15, 30))}\n"
+        f"section: {rng.choice(SECTIONS)}\nauthors: [{names}]\ntags: [{labels}]\n"
+    )
+    return f"---\n{front}---\n" + "\n\n".join(blocks) + "\n"
+
+
+def write_stories(folder: Path, count: int, seed: int = 11) -> int:
+    """`count` story files, a thousand to a folder; returns their size in bytes."""
+    rng = random.Random(seed)
+    authors = list(dict.fromkeys(f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(500)))
+    authors = authors[:AUTHORS]
+    pairs = [f"{a} {b}" for a in WORDS for b in WORDS if a != b]
+    tags = rng.sample(pairs, TAGS)
+    size = 0
+    for n in range(count):
+        path = folder / f"batch-{n // 1000:02d}" / f"story-{n:05d}.md"
+        path.parent.mkdir(exist_ok=True)
+        size += path.write_bytes(story(rng, authors, tags).encode())
+    return size
+
+
+# --- Importing --------------------------------------------------------------------------------
+
+
+class QueryCounter:
+    """Counts the SQL statements run (an execute_wrapper: cheap, nothing kept)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def run_import(folder: Path) -> dict:
+    from django.core.management import call_command
+    from django.db import connection
+
+    out, err, counter = io.StringIO(), io.StringIO(), QueryCounter()
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        call_command("import_articles", str(folder), "--publish", stdout=out, stderr=err)
+    return {
+        "seconds": time.perf_counter() - started,
+        "queries": counter.count,
+        "summary": out.getvalue().strip(),
+    }
+
+
+def check(result: dict, count: int, expected: str) -> None:
+    """The run did what an import must do, or the figures mean nothing."""
+    from articles.models import Article
+
+    wanted = f"{count} {expected}"
+    if wanted not in result["summary"] or Article.objects.published().count() != count:
+        sys.exit(f"The import did not give {wanted!r}: {result['summary']}")
+
+
+# --- Report -----------------------------------------------------------------------------------
+
+
+def heading(vendor: str) -> str:
+    return f"## Import speed, on {BACKENDS.get(vendor, vendor)}"
+
+
+def machine(vendor: str, load_before: str) -> str:
+    from django.db import connection
+
+    if vendor == "postgresql":
+        server = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
+    else:
+        import sqlite3
+
+        server = f"SQLite {sqlite3.sqlite_version}"
+    return (
+        f"{platform.machine()} with Python {platform.python_version()} and {server}, "
+        f"{os.cpu_count()} cores (load average {load_before} before, {load_average()} after)"
+    )
+
+
+def load_average() -> str:
+    return ", ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+def rate(count: int, result: dict) -> str:
+    return f"{count / result['seconds']:,.0f} stories/s"
+
+
+def section(count: int, size: int, first: dict, again: dict, vendor: str, load: str) -> str:
+    from articles.importing import BATCH_FILES
+
+    met = count / first["seconds"] >= GOAL
+    before = BEFORE_BATCHES[vendor]
+    database = "a throwaway SQLite file"
+    command = ".venv/bin/python bench/imports.py"
+    if vendor == "postgresql":
+        database = "a throwaway PostgreSQL database"
+        command = "DATABASE_URL=postgres://…/newsroom_bench_import " + command
+    rows = "\n".join(
+        f"| {label} | {result['seconds']:.1f} s | {rate(count, result)} | "
+        f"{result['queries'] / count:.2f} |"
+        for label, result in [("first import", first), ("same files again", again)]
+    )
+    return f"""{heading(vendor)}
+
+`{command}` writes {count:,} Markdown stories ({size / 2**20:.1f} MB: 300 to 600 words,
+a standfirst, subheadings, 1 to 3 of {AUTHORS} authors, 2 to 6 of {TAGS} tags, 10 sections)
+and runs `import_articles <folder> --publish` on them in one process, into {database}, twice:
+the first run creates and publishes every story (its revision, workflow event, bylines, tags,
+search entry and page-cache purges) and the sections, authors and tags they name; the second
+finds every story unchanged. On {machine(vendor, load)}; the machine is shared, so times vary from
+run to run. Goal: at least {GOAL} stories/s on the first import, 10,000 stories in under a
+minute.
+
+| run | time | rate | SQL queries per story |
+|---|---|---|---|
+{rows}
+
+{"Met" if met else "**Not met**"}: {rate(count, first)} on the first import. The command takes
+{BATCH_FILES} files a transaction: one look-up of their stored stories, slugs and tags, one
+bulk insert a table, one search index update and one purge a batch, and each section and
+author looked up once an import. Before batches (a transaction a file), 1,000 of these stories
+took {before[2]} queries a story and went in at {before[0]} stories/s, and again at {before[1]}.
+
+The commands said: "{first_sentence(first["summary"])}" and "{first_sentence(again["summary"])}"
+"""
+
+
+def first_sentence(summary: str) -> str:
+    return summary.split(". ")[0].rstrip(".") + "."
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=10_000)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    options = parser.parse_args()
+
+    dropped = setup_database()
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+        from results import write_section  # bench/ is on sys.path when run
+
+        call_command("migrate", verbosity=0)
+        folder = Path(dropped[2].name) / "stories"
+        folder.mkdir()
+        size = write_stories(folder, options.stories)
+        # The workflow's audit trail (a line a published story) goes to a file, as a server's
+        # would, rather than to the terminal.
+        trail = logging.getLogger("newsroom.workflow")
+        trail.addHandler(logging.FileHandler(Path(dropped[2].name) / "workflow.log"))
+        trail.propagate = False
+        load = load_average()
+        first = run_import(folder)
+        check(first, options.stories, "created")
+        print(f"first import: {rate(options.stories, first)}", file=sys.stderr)
+        again = run_import(folder)
+        check(again, options.stories, "unchanged")
+        text = section(options.stories, size, first, again, connection.vendor, load)
+        print(text)
+        if not options.no_write:
+            write_section(heading(connection.vendor), text)
+    finally:
+        drop_database(*dropped)
+
+
+if __name__ == "__main__":
+    main()
