@@ -37,7 +37,7 @@ from photos import images
 from photos.models import Image
 
 from . import search
-from .models import Article, Author, Section, Tag
+from .models import Article, Author, Section, Tag, copy_every_publish_time
 
 FORMAT = "newsroom-backup"
 VERSION = 1
@@ -269,6 +269,7 @@ def _load_rows(archive, path) -> None:
             call_command("loaddata", str(fixture), verbosity=0)
         except (DatabaseError, DeserializationError, ValueError, LookupError) as error:
             raise BackupError(f"{path}: the data could not be loaded ({error}).") from None
+    copy_every_publish_time()
 
 
 def _write_media(archive, written: list[str]) -> None:

@@ -188,6 +188,14 @@ class NormalisedTagManager(_TaggableManager):
 PUBLISH_TIME_COPY = "A copy of the story's publish time, to list its stories newest first."
 
 
+def copy_every_publish_time() -> None:
+    """Every tag and byline row takes its story's publish time: after rows arrive without
+    it, as from a backup made before the copy existed (the restore calls this)."""
+    for model, link in ((TaggedArticle, "content_object_id"), (ArticleAuthor, "article_id")):
+        story = Article.objects.filter(pk=OuterRef(link)).values("published_at")[:1]
+        model.objects.update(published_at=Subquery(story))
+
+
 class TaggedArticle(ItemBase):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="tagged_articles")
     content_object = models.ForeignKey(

@@ -794,3 +794,21 @@ def test_the_backup_keeps_times_to_the_microsecond(a_backup):
         f"published_at {a_backup.live_published_at.isoformat()} is kept as "
         f"{live['fields']['published_at']}"
     )
+
+
+def test_a_backup_from_before_the_publish_time_copy_restores_its_tag_and_author_pages(
+    a_backup, tmp_path, client
+):
+    """Tag and author pages walk a copy of each story's publish time on its tag and byline
+    rows; a backup made before that copy existed has none, and the restore fills it in."""
+
+    def without_the_copy(rows: list) -> list:
+        for row in rows:
+            if row["model"] in ("articles.taggedarticle", "articles.articleauthor"):
+                del row["fields"]["published_at"]
+        return rows
+
+    _restore(_rewrite(a_backup.path, tmp_path / "older.tar.gz", data=without_the_copy))
+
+    for url in ("/tags/harbour/", "/authors/ada/"):
+        assert "Live story" in client.get(url).content.decode(), url
