@@ -86,8 +86,8 @@ class SiteFeed(Feed):
         return Article.objects.published().newest_first()
 
     def items(self, obj=None):
-        stories = self.stories(obj).for_listing().prefetch_related("tags")
-        return paging.rows(stories, 0, FEED_ITEMS)
+        shown = Article.objects.for_listing().prefetch_related("tags").newest_first()
+        return paging.rows(self.stories(obj), 0, FEED_ITEMS, shown=shown)
 
     def item_title(self, item):
         return self.as_text(item.headline)

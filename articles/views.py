@@ -26,9 +26,11 @@ TOP_STORIES = 7
 PER_SECTION = 4
 
 
-def _page(request, queryset):
-    """A page of a listing; `paging` keeps its cost from growing with the archive."""
-    return paging.get_page(queryset, request.GET.get("page"), PAGE_SIZE)
+def _page(request, stories):
+    """A page of a listing, newest first: `stories` picked down their index (`paging` keeps
+    the cost from growing with the archive), then read with what a story card shows."""
+    shown = Article.objects.for_listing().newest_first()
+    return paging.get_page(stories, request.GET.get("page"), PAGE_SIZE, shown=shown)
 
 
 def _listing(response, stories, *keys):
@@ -56,8 +58,7 @@ def home(request):
 @public_page
 def section(request, slug):
     section = get_object_or_404(Section.objects.in_use(), slug=slug)
-    stories = Article.objects.published().for_listing().filter(section=section).newest_first()
-    page = _page(request, stories)
+    page = _page(request, Article.objects.published().filter(section=section).newest_first())
     response = render(
         request,
         "articles/section.html",
@@ -70,7 +71,7 @@ def section(request, slug):
 @public_page
 def author(request, slug):
     author = get_object_or_404(Author.objects.in_use().select_related("photo"), slug=slug)
-    page = _page(request, Article.objects.published().for_listing().by_author(author))
+    page = _page(request, Article.objects.published().by_author(author))
     response = render(request, "articles/author.html", {"author": author, "page": page})
     keys = [f"author-{author.pk}", f"author-list-{author.pk}"]
     if author.photo_id:
@@ -82,7 +83,7 @@ def author(request, slug):
 @public_page
 def tag(request, slug):
     tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
-    page = _page(request, Article.objects.published().for_listing().tagged(tag))
+    page = _page(request, Article.objects.published().tagged(tag))
     response = render(request, "articles/tag.html", {"tag": tag, "page": page})
     return _listing(response, page.object_list, f"tag-{tag.pk}", f"tag-list-{tag.pk}")
 
