@@ -18,7 +18,9 @@ Calling the views with a RequestFactory would not bypass the cache (the page cac
 them) and would leave out the middleware every reader's request passes through.
 
 Times are medians of many runs after a warm-up run, and only their ratio from one run on one
-machine means anything (this machine is shared). A request still running after --deadline
+machine means anything (this machine is shared). Each size is kept in its own copy of the
+database, and the sizes take turns round after round, so a slow spell of the machine falls on
+both sizes rather than on whichever was measured last. A request still running after --deadline
 seconds is stopped (its running query interrupted) and shown as over it. For every page that
 grows by more than GOAL, the SQL it runs at the largest size is printed with the database's
 plan (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN ANALYZE), slowest first. Prints a
@@ -38,6 +40,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -132,8 +135,39 @@ def drop_database(name, admin_url, folder) -> None:
 
     connections.close_all()
     if admin_url:
+        for size_copy in _pg_admin(
+            admin_url, "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{name}_at_%"]
+        ):
+            _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{size_copy[0]}" WITH (FORCE)')
         _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     folder.cleanup()
+
+
+def snapshot(size: int, admin_url: str | None) -> str:
+    """A copy of the database as loaded now, for measuring this size while more is loaded
+    into the original; returns the copy's NAME."""
+    from django.db import connection, connections
+
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the whole database in one file
+        connections.close_all()
+        copy = str(Path(name).with_name(f"at-{size}.sqlite3"))
+        shutil.copyfile(name, copy)
+    else:
+        connections.close_all()
+        copy = f"{name}_at_{size}"
+        _pg_admin(admin_url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    return copy
+
+
+def use(name: str) -> None:
+    """Point Django's connection at another of the databases (one copy per size)."""
+    from django.db import connections
+
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = name
 
 
 # --- The archive ------------------------------------------------------------------------------
@@ -501,34 +535,44 @@ def time_queries(page: dict, deadline: float) -> list:
     return page["timed"]
 
 
-def measure(urls: dict[str, str], runs: int, budget: float, deadline: float) -> dict:
-    """Median time and queries of each page. The first draw of a page warms it up and records
-    its SQL; a page over the deadline stops there. Pages then take turns, so the machine's
-    noise falls on all alike; a page stops once it has had `budget` seconds and 5 runs (3 when
-    one draw takes more than a fifth of the budget)."""
+def measure(urls: dict[str, str], copies: dict[int, str], runs: int, budget: float,
+            deadline: float) -> dict[int, dict]:  # fmt: skip
+    """Median time and queries of each page at each size. The first draw of a page warms it
+    up and records its SQL; a page over the deadline stops there. Then the sizes take turns,
+    a round of every page each, and so do the pages within a round, so the noise of this
+    shared machine falls on all alike rather than on whichever size came last; a page stops
+    once it has had `budget` seconds and 5 runs (3 when one draw takes more than a fifth of
+    the budget)."""
     from django.test import Client
 
     logging.getLogger("django.request").setLevel(logging.CRITICAL)  # a stopped page is no news
     client = Client(SERVER_NAME="localhost")
-    pages = {}
-    for name, url in urls.items():
-        elapsed, count, queries = recorded_draw(client, url, deadline)
-        page = pages[name] = {"url": url, "queries": count, "sql": queries, "times": []}
-        page["over"] = elapsed is None or elapsed > deadline
-        page["enough"] = 3 if page["over"] or elapsed > budget / 5 else 5
+    results = {}
+    for size, copy in copies.items():
+        use(copy)
+        pages = results[size] = {}
+        for name, url in urls.items():
+            elapsed, count, queries = recorded_draw(client, url, deadline)
+            page = pages[name] = {"url": url, "queries": count, "sql": queries, "times": []}
+            page["over"] = elapsed is None or elapsed > deadline
+            page["enough"] = 3 if page["over"] or elapsed > budget / 5 else 5
     for _ in range(runs):
+        for size, copy in copies.items():
+            use(copy)
+            draw(client, urls["home"], deadline)  # a new connection's first queries, untimed
+            for page in results[size].values():
+                times = page["times"]
+                if page["over"] or (len(times) >= page["enough"] and sum(times) > budget):
+                    continue
+                elapsed = draw(client, page["url"], deadline)
+                if elapsed is None:
+                    page["over"] = True
+                else:
+                    times.append(elapsed)
+    for pages in results.values():
         for page in pages.values():
-            times = page["times"]
-            if page["over"] or (len(times) >= page["enough"] and sum(times) > budget):
-                continue
-            elapsed = draw(client, page["url"], deadline)
-            if elapsed is None:
-                page["over"] = True
-            else:
-                times.append(elapsed)
-    for page in pages.values():
-        page["median_ms"] = None if page["over"] else statistics.median(page["times"]) * 1000
-    return pages
+            page["median_ms"] = None if page["over"] else statistics.median(page["times"]) * 1000
+    return results
 
 
 # --- Why a page grows -------------------------------------------------------------------------
@@ -650,8 +694,9 @@ request; through Django's test client, so middleware, view and templates count) 
 {" and ".join(f"{s:,}" for s in sizes)} published stories. A larger archive adds older stories
 behind the same newest ones (12 sections, two with nothing published; 300 authors; 2,000 tags
 in use and 10,000 unused; 1 to 3 bylines and 2 to 6 tags a story; drafts, stories in review,
-withdrawn and scheduled ones), so each URL shows the same stories at every size. Median of up
-to {options.runs} runs after a warm-up, on {platform.machine()} with Python
+withdrawn and scheduled ones), so each URL shows the same stories at every size. Each size
+has its own copy of the database and the sizes take turns, a round of every page each. Median
+of up to {options.runs} runs after a warm-up, on {platform.machine()} with Python
 {platform.python_version()}; one process, on a shared machine: the ratio is the figure, not the
 times. A request still running after {options.deadline:.0f} s was stopped. The goal is at
 most {GOAL}x.
@@ -688,19 +733,22 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         archive = Archive()
         archive.make_fixed_rows()
-        results, built, urls, loaded = {}, {}, None, 0
+        built, copies, urls, loaded = {}, {}, None, 0
         for size in sizes:
             started = time.perf_counter()
             archive.add_stories(size - loaded)
             built[size], loaded = time.perf_counter() - started, size
             urls = urls or page_urls()
             print(f"{size:,} published stories loaded in {built[size]:.0f} s", file=sys.stderr)
-            gc.collect()
-            gc.freeze()  # the loader's objects are no app server's: no collection walks them
-            results[size] = measure(urls, options.runs, options.budget, options.deadline)
-            if size == sizes[0] and not options.no_explain:  # cheap now, gone later
-                for page in results[size].values():
-                    time_queries(page, options.deadline)
+            copies[size] = snapshot(size, dropped[1])
+        gc.collect()
+        gc.freeze()  # the loader's objects are no app server's: no collection walks them
+        results = measure(urls, copies, options.runs, options.budget, options.deadline)
+        if not options.no_explain:
+            use(copies[sizes[0]])
+            for page in results[sizes[0]].values():
+                time_queries(page, options.deadline)
+            use(copies[sizes[-1]])  # diagnose() times and explains there
         text = section(results, sizes, options, built)
         print(text)
         if not options.no_explain:
