@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message, unquote
 from django.contrib.contenttypes.models import ContentType
@@ -38,6 +39,11 @@ from .models import (
     Tag,
     WorkflowEvent,
 )
+
+# The admin is the newsroom's own: its name in the header and the tab, a desk on its home
+# page (templates/admin/index.html, articles/desk.py).
+admin.site.site_header = admin.site.site_title = settings.SITE_NAME
+admin.site.index_title = "Desk"
 
 # django-taggit registers an admin for its own tag model, which newsroom does not use (tags
 # are articles.Tag); its merge view checks no permission.
