@@ -115,7 +115,7 @@ class BylineInline(admin.TabularInline):
     autocomplete_fields = ["author"]
     fields = ["position", "author"]
     verbose_name = "byline name"
-    verbose_name_plural = "Byline (lowest position first)"
+    verbose_name_plural = "Byline (in this order)"
 
 
 class CorrectionInline(admin.StackedInline):
@@ -207,7 +207,12 @@ class ArticleAdmin(admin.ModelAdmin):
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:
-        js = ["articles/admin/tag_suggest.js", "articles/admin/edit_session.js"]
+        css = {"all": ["articles/admin/article_form.css"]}
+        js = [
+            "articles/admin/tag_suggest.js",
+            "articles/admin/edit_session.js",
+            "articles/admin/byline_order.js",
+        ]
 
     # Hidden: what the form was loaded with, so a save can tell that the story moved under it.
     LOADED = ["loaded_version", "loaded_state"]
