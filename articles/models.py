@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -46,12 +47,19 @@ def free_slug(model, wanted: str) -> str:
     return slug
 
 
+def with_a_story(rows, stories):
+    """The `rows` (sections, authors or tags) for which `stories`, a queryset filtered on
+    OuterRef("pk"), finds one: a probe of an index a row, so unused tags, however many, and
+    the archive behind each row cost nothing more. (PostgreSQL turns EXISTS into a join over
+    every story; a subquery that stops at its first row it runs row by row.)"""
+    first = Subquery(stories.values("pk")[:1])
+    return rows.alias(first_story=first).filter(first_story__isnull=False)
+
+
 class SectionQuerySet(models.QuerySet):
     def in_use(self):
-        """Sections with a published story; the others must not show that they exist.
-
-        One index probe a section (EXISTS), whatever the size of the archive behind it."""
-        return self.filter(Exists(Article.objects.published().filter(section=OuterRef("pk"))))
+        """Sections with a published story; the others must not show that they exist."""
+        return with_a_story(self, Article.objects.published().filter(section=OuterRef("pk")))
 
 
 class Section(models.Model):
@@ -85,7 +93,7 @@ class Section(models.Model):
 class AuthorQuerySet(models.QuerySet):
     def in_use(self):
         """Authors bylined on a published story; the others must not show that they exist."""
-        return self.filter(Exists(Article.objects.published().by_author(OuterRef("pk"))))
+        return with_a_story(self, Article.objects.published().by_author(OuterRef("pk")))
 
 
 def photo_shown_to_readers(image) -> bool:
@@ -141,9 +149,8 @@ class Author(models.Model):
 
 class TagQuerySet(models.QuerySet):
     def in_use(self):
-        """Tags on at least one published story; the others must not show that they exist.
-        Unused tags, however many, cost one empty index probe each."""
-        return self.filter(Exists(Article.objects.published().tagged(OuterRef("pk"))))
+        """Tags on at least one published story; the others must not show that they exist."""
+        return with_a_story(self, Article.objects.published().tagged(OuterRef("pk")))
 
 
 class Tag(TagBase):
@@ -269,19 +276,24 @@ class ArticleQuerySet(models.QuerySet):
             "-tagged_articles__published_at", "-tagged_articles__content_object_id"
         )
 
-    def latest_per_section(self, per_section: int):
-        """The newest `per_section` stories of every section, in one query.
+    def latest_per_section(self, per_section: int, sections):
+        """The newest `per_section` stories of each of `sections`, in one query.
 
-        Each pick is a walk down one section's (section, published_at) index that stops after
-        a few rows, so a section's archive behind its newest stories costs nothing (a window
-        function over all published stories would rank the whole archive).
+        One short walk down each section's (section, published_at) index, the walks joined
+        with UNION ALL, so the archive behind a section's newest stories costs nothing. (A
+        window function ranks the whole archive; OR-ed subqueries make PostgreSQL read every
+        story.) The walks are this queryset's own SQL: visibility stays published()'s.
         """
-        newest = self.filter(section=OuterRef("pk")).order_by("-published_at", "-pk")
-        picks = Q()
-        for rank in range(per_section):
-            pick = Section.objects.annotate(pick=Subquery(newest.values("pk")[rank : rank + 1]))
-            picks |= Q(pk__in=pick.values("pick"))
-        return self.filter(picks)
+        walks, params = [], []
+        for section in sections:
+            walk = self.filter(section=section).newest_first().values("pk")[:per_section]
+            sql, walk_params = walk.query.sql_with_params()
+            walks.append(f"SELECT * FROM ({sql}) AS walk_{len(walks)}")  # noqa: S608
+            params.extend(walk_params)
+        if not walks:
+            return self.none()
+        # Django's own SQL, compiled from querysets above; every value is a parameter.
+        return self.filter(pk__in=RawSQL(" UNION ALL ".join(walks), params))  # noqa: S611
 
     def related_to(self, article: "Article", tag_ids, limit: int = 4):
         """Chosen related stories first, then those sharing the most tags, newest first.
@@ -292,16 +304,19 @@ class ArticleQuerySet(models.QuerySet):
         """
         chosen = Q(chosen_by=article)
         around = article.published_at or timezone.now()
-        nearby = self.filter(
+        nearby = TaggedArticle.objects.filter(
+            tag_id__in=tag_ids,
             published_at__range=(around - RELATED_WINDOW, around + RELATED_WINDOW),
-            tagged_articles__tag_id__in=tag_ids,
         )
         chosen_ids = Article.related.through.objects.filter(from_article=article)
-        # Candidates by id first: the database reads the window of the published_at index
-        # and the chosen list, never every story that shares a tag.
+        # Candidates by id first: the database reads each tag's weeks around the story from
+        # the tag rows' publish-time index, and the chosen list, never a tag's whole archive.
         return (
             self.exclude(pk=article.pk)
-            .filter(Q(pk__in=nearby.values("pk")) | Q(pk__in=chosen_ids.values("to_article")))
+            .filter(
+                Q(pk__in=nearby.values("content_object_id"))
+                | Q(pk__in=chosen_ids.values("to_article"))
+            )
             .annotate(
                 is_chosen=Count("chosen_by", filter=chosen, distinct=True),
                 shared_tags=Count(

@@ -44,13 +44,14 @@ def _listing(response, stories, *keys):
 def home(request):
     published = Article.objects.published().for_listing()
     top = paging.rows(published.by_homepage_priority(), 0, TOP_STORIES)
-    latest = published.exclude(pk__in=[a.pk for a in top]).latest_per_section(PER_SECTION)
+    # The navigation's own query (it replaces the context processor's), read here for the
+    # sections whose latest stories the page lists.
+    sections = list(Section.objects.in_use())
+    latest = published.exclude(pk__in=[a.pk for a in top])
+    latest = latest.latest_per_section(PER_SECTION, sections)
     latest = latest.order_by("section__position", "section__name", "-published_at")
-    response = render(
-        request,
-        "articles/home.html",
-        {"lead": top[0] if top else None, "top_stories": top[1:], "latest": latest},
-    )
+    context = {"lead": top[0] if top else None, "top_stories": top[1:], "latest": latest}
+    response = render(request, "articles/home.html", {**context, "nav_sections": sections})
     return _listing(response, [*top, *latest], "home")
 
 
