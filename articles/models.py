@@ -309,14 +309,15 @@ class ArticleQuerySet(models.QuerySet):
             published_at__range=(around - RELATED_WINDOW, around + RELATED_WINDOW),
         )
         chosen_ids = Article.related.through.objects.filter(from_article=article)
-        # Candidates by id first: the database reads each tag's weeks around the story from
-        # the tag rows' publish-time index, and the chosen list, never a tag's whole archive.
+        # Candidates by id first, in one list: the database reads each tag's weeks around the
+        # story from the tag rows' publish-time index, and the chosen list, never a tag's
+        # whole archive. (Two lists OR-ed make PostgreSQL read every story.)
+        candidates = nearby.values("content_object_id").union(
+            chosen_ids.values("to_article"), all=True
+        )
         return (
             self.exclude(pk=article.pk)
-            .filter(
-                Q(pk__in=nearby.values("content_object_id"))
-                | Q(pk__in=chosen_ids.values("to_article"))
-            )
+            .filter(pk__in=candidates)
             .annotate(
                 is_chosen=Count("chosen_by", filter=chosen, distinct=True),
                 shared_tags=Count(
