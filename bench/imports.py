@@ -22,28 +22,17 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from throwaway import FIRST, LAST, WORDS, drop_database, sentence, setup_database  # noqa: E402
+
 GOAL = 200  # stories a second: 10,000 in under a minute
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SECTIONS = "News Politics Business World Sport Culture Science Health Opinion Travel".split()  # noqa: SIM905
-WORDS = (  # noqa: SIM905
-    "council harbour bridge budget vote school hospital rain storm ferry market shares "
-    "police court minister election report water energy housing transport festival music "
-    "football match coach season player farmer drought river museum library theatre film "
-    "company workers strike union price tax road railway airport tourism fishing science "
-    "research university student teacher climate forest wildlife health doctor nurse "
-    "community volunteer church family children history archive mayor planning street park"
-).split()
-FILLER = "the a of and to in is was for on that with as by at from it be this have".split()  # noqa: SIM905
-FIRST = "Ada Ben Chloe Dev Elena Farid Grace Hugo Ines Jonas Kemi Liam Maya Noor Omar".split()  # noqa: SIM905
-LAST = "Adams Byrne Chen Diaz Evans Fischer Gupta Haddad Ito Jensen Khan Lopez Moreau".split()  # noqa: SIM905
 AUTHORS = 60
 TAGS = 400
 # Measured with this script on 1,000 stories before imports were batched: (first import and
@@ -51,69 +40,7 @@ TAGS = 400
 BEFORE_BATCHES = {"sqlite": (24, 97, 66), "postgresql": (18, 77, 60)}
 
 
-# --- The throwaway database (the pattern of bench/pages.py) -----------------------------------
-
-
-def setup_database() -> tuple[str | None, str | None, tempfile.TemporaryDirectory]:
-    """Point Django at a throwaway database before it starts; returns what to drop at the end.
-
-    PostgreSQL: the database named in DATABASE_URL, which must have "bench" in its name and
-    must not exist yet (the others on the server belong to people; this one is created here and
-    dropped at the end, even after a failure); SQLite, or no DATABASE_URL: a file in a
-    temporary folder. Settings are tests.settings (debug off), local-memory cache, no front
-    caches.
-    """
-    folder = tempfile.TemporaryDirectory(prefix="bench-imports-")
-    url = os.environ.get("DATABASE_URL", "")
-    name = admin_url = None
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        name = parts.path.lstrip("/")
-        if "bench" not in name:
-            sys.exit(
-                f"DATABASE_URL names {name!r}: give this benchmark a database of its own, with "
-                "'bench' in its name (it is created and dropped), such as newsroom_bench_import"
-            )
-        admin_url = urlunsplit(parts._replace(path="/postgres"))
-        if _pg_admin(admin_url, "SELECT 1 FROM pg_database WHERE datname = %s", [name]):
-            sys.exit(
-                f"The database {name!r} exists: another run may be using it. If none is, "
-                f'drop it (DROP DATABASE "{name}") and run again.'
-            )
-        _pg_admin(admin_url, f'CREATE DATABASE "{name}"')
-    else:
-        url = f"sqlite:///{Path(folder.name) / 'bench.sqlite3'}"
-    os.environ["DATABASE_URL"] = url
-    os.environ["MEDIA_ROOT"] = str(Path(folder.name) / "media")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    for variable in ("REDIS_URL", "DJANGO_DEBUG", "FRONT_CACHE_URLS"):
-        os.environ.pop(variable, None)
-    return name, admin_url, folder
-
-
-def _pg_admin(admin_url: str, statement: str, params=None) -> list:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as db:
-        cursor = db.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def drop_database(name, admin_url, folder) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if admin_url:
-        _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    folder.cleanup()
-
-
 # --- The stories ------------------------------------------------------------------------------
-
-
-def sentence(rng: random.Random, words: int) -> str:
-    picks = [rng.choice(WORDS) if rng.random() < 0.35 else rng.choice(FILLER) for _ in range(words)]
-    return " ".join(picks).capitalize() + "."
 
 
 def story(rng: random.Random, authors: list[str], tags: list[str]) -> str:
@@ -267,7 +194,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     options = parser.parse_args()
 
-    dropped = setup_database()
+    dropped = setup_database("imports")
     try:
         import django
 

@@ -36,22 +36,29 @@ import gc
 import html
 import io
 import logging
-import os
 import platform
 import random
 import re
 import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from throwaway import (  # noqa: E402  (bench/ is on sys.path when run)
+    FIRST,
+    LAST,
+    WORDS,
+    drop_database,
+    pg_admin,
+    sentence,
+    setup_database,
+)
 
 GOAL = 1.3  # the largest size may cost at most this much more than the smallest
 STORIES_PER_DAY = 70
@@ -67,80 +74,9 @@ TAGS_IN_USE = 2_000
 TAGS_UNUSED = 10_000
 IMAGES = 200
 RARE_WORD = "lighthouse"  # in ten of the newest stories only: the same matches at every size
-WORDS = (  # noqa: SIM905
-    "council harbour bridge budget vote school hospital rain storm ferry market shares "
-    "police court minister election report water energy housing transport festival music "
-    "football match coach season player farmer drought river museum library theatre film "
-    "company workers strike union price tax road railway airport tourism fishing science "
-    "research university student teacher climate forest wildlife health doctor nurse "
-    "community volunteer church family children history archive mayor planning street park"
-).split()
-FILLER = "the a of and to in is was for on that with as by at from it be this have".split()  # noqa: SIM905
-FIRST = "Ada Ben Chloe Dev Elena Farid Grace Hugo Ines Jonas Kemi Liam Maya Noor Omar".split()  # noqa: SIM905
-LAST = "Adams Byrne Chen Diaz Evans Fischer Gupta Haddad Ito Jensen Khan Lopez Moreau".split()  # noqa: SIM905
 
 
-# --- The throwaway database -------------------------------------------------------------------
-
-
-def setup_database() -> tuple[str | None, str | None, tempfile.TemporaryDirectory]:
-    """Point Django at a throwaway database before it starts; returns what to drop at the end.
-
-    PostgreSQL: the database named in DATABASE_URL, which must have "bench" in its name and
-    must not exist yet (the others on the server belong to people; this one is created here and
-    dropped at the end, even after a failure); SQLite, or
-    no DATABASE_URL: a file in a temporary folder. Settings are tests.settings (debug off, no
-    collectstatic needed), local-memory cache, no front caches.
-    """
-    folder = tempfile.TemporaryDirectory(prefix="bench-pages-")
-    url = os.environ.get("DATABASE_URL", "")
-    name = admin_url = None
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        name = parts.path.lstrip("/")
-        if "bench" not in name:
-            sys.exit(
-                f"DATABASE_URL names {name!r}: give this benchmark a database of its own, with "
-                "'bench' in its name (it is created and dropped), such as newsroom_bench"
-            )
-        admin_url = urlunsplit(parts._replace(path="/postgres"))
-        if _pg_admin(admin_url, "SELECT 1 FROM pg_database WHERE datname = %s", [name]):
-            sys.exit(
-                f"The database {name!r} exists: another run may be using it. If none is, "
-                f'drop it (DROP DATABASE "{name}") and run again.'
-            )
-        _pg_admin(admin_url, f'CREATE DATABASE "{name}"')
-    else:
-        url = f"sqlite:///{Path(folder.name) / 'bench.sqlite3'}"
-    os.environ["DATABASE_URL"] = url
-    os.environ["MEDIA_ROOT"] = str(Path(folder.name) / "media")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ["SITE_URL"] = "http://localhost:8000"
-    os.environ["ALLOWED_HOSTS"] = "localhost"
-    for variable in ("REDIS_URL", "DJANGO_DEBUG", "FRONT_CACHE_URLS"):
-        os.environ.pop(variable, None)
-    return name, admin_url, folder
-
-
-def _pg_admin(admin_url: str, statement: str, params=None) -> list:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as db:
-        cursor = db.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def drop_database(name, admin_url, folder) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if admin_url:
-        for size_copy in _pg_admin(
-            admin_url, "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{name}_at_%"]
-        ):
-            _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{size_copy[0]}" WITH (FORCE)')
-        _pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    folder.cleanup()
+# --- One copy of the database a size -----------------------------------------------------------
 
 
 def snapshot(size: int, admin_url: str | None) -> str:
@@ -158,7 +94,7 @@ def snapshot(size: int, admin_url: str | None) -> str:
     else:
         connections.close_all()
         copy = f"{name}_at_{size}"
-        _pg_admin(admin_url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+        pg_admin(admin_url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
     return copy
 
 
@@ -171,11 +107,6 @@ def use(name: str) -> None:
 
 
 # --- The archive ------------------------------------------------------------------------------
-
-
-def sentence(rng: random.Random, words: int) -> str:
-    picks = [rng.choice(WORDS) if rng.random() < 0.35 else rng.choice(FILLER) for _ in range(words)]
-    return " ".join(picks).capitalize() + "."
 
 
 def zipf(count: int, power: float) -> list[float]:
@@ -721,7 +652,7 @@ def main() -> None:
     if len(sizes) < 2:
         parser.error("give at least two sizes")
 
-    dropped = setup_database()
+    dropped = setup_database("pages", SITE_URL="http://localhost:8000", ALLOWED_HOSTS="localhost")
     try:
         import django
 
