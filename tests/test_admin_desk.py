@@ -1,5 +1,6 @@
 """The admin's home page is a desk: what needs the signed-in writer or editor now."""
 
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -90,3 +91,15 @@ def test_scheduled_stories_whose_time_passed_unrecorded_are_a_warning(client, ne
     late.published_at = timezone.now() - timedelta(hours=1)
     late.save()
     assert "Due an hour ago" in under(desk_of(client, editor), "Overdue")
+
+
+def test_desk_times_are_in_the_newsrooms_time_zone(client, settings, newsroom):
+    editor, _, _ = newsroom
+    settings.TIME_ZONE = "Asia/Kathmandu"  # UTC+5:45: no other zone's clock shows :45 here
+    city = Section.objects.get(name="City")
+    at = (timezone.now() + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    soon = make_article(headline="Out at the hour", section=city, published=False)
+    workflow.take(soon, "schedule", by=editor, at=at)
+    local = timezone.localtime(at, zoneinfo.ZoneInfo("Asia/Kathmandu"))
+    assert local.minute == 45
+    assert f"{local:%H}:45" in under(desk_of(client, editor), "Scheduled, next 24 hours")
