@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from newsroom import page_cache
 
+from . import blocks
 from .models import Article, ArticleAuthor, Author, Correction, Section, Tag, TaggedArticle
 
 LISTED = (Article.State.PUBLISHED, Article.State.SCHEDULED)  # on a list now or at its time
@@ -45,7 +46,11 @@ def story_card_keys(stories) -> set[str]:
 def article_page_keys(story, tags, related) -> set[str]:
     """Related stories are links by headline: their own keys, nothing of their bylines."""
     keys = {NAVIGATION, *story_card_keys([story]), *(f"article-{r.pk}" for r in related)}
-    return keys | {f"tag-{tag.pk}" for tag in tags}
+    return keys | {f"tag-{tag.pk}" for tag in tags} | body_picture_keys(story.body)
+
+
+def body_picture_keys(body: str) -> set[str]:
+    return {f"image-{pk}" for pk in blocks.photo_ids([body])}
 
 
 def gone_page_keys(story) -> set[str]:
@@ -69,6 +74,7 @@ def listing_keys(story: Article, author_ids, tag_ids) -> set[str]:
     keys.add(f"section-list-{story.section_id}")
     if story.hero_image_id:  # its files in front caches: /media/ serves them while public
         keys.add(f"image-{story.hero_image_id}")
+    keys |= body_picture_keys(story.body)
     keys |= {f"author-list-{a}" for a in author_ids}
     keys |= {f"tag-list-{t}" for t in tag_ids}
     return keys
@@ -100,7 +106,7 @@ def _article_loaded(sender, instance: Article, raw=False, **kwargs):
     instance._listed_before = None
     if not raw and instance.pk:
         stored = Article.objects.filter(pk=instance.pk)
-        before = stored.values("state", "section_id", "hero_image_id").first()
+        before = stored.values("state", "section_id", "hero_image_id", "body").first()
         if before and before["state"] in LISTED:
             instance._listed_before = before
 
@@ -114,6 +120,7 @@ def _article_saved(sender, instance: Article, raw=False, **kwargs):
         keys.add(f"section-list-{before['section_id']}")
         if before["hero_image_id"]:  # a replaced photo may no longer be public
             keys.add(f"image-{before['hero_image_id']}")
+        keys |= body_picture_keys(before["body"])
         if (before["state"] == Article.State.PUBLISHED) != instance.is_published():
             keys |= _navigation_if_changed(instance)
     _purge(keys)

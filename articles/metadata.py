@@ -17,6 +17,7 @@ from django.utils.html import strip_tags
 
 from newsroom.text import clean_line
 
+from . import blocks
 from .models import Article
 
 DESCRIPTION_CHARS = 160
@@ -73,9 +74,14 @@ def meta_description(article: Article) -> str:
 
 
 def share_image(article: Article) -> dict | None:
-    """The picture social cards and JSON-LD show for an article, with its pixel size."""
-    image = article.hero_image
-    if image is None or not image.file:
+    """The picture social cards show for an article, with its pixel size: the hero image,
+    else the body's first picture."""
+    pictures = [article.hero_image] if article.hero_image else blocks.pictures_in_order(article)
+    return image_data(pictures[0]) if pictures else None
+
+
+def image_data(image) -> dict | None:
+    if not image.file:
         return None
     social = image.social_rendition()
     if social:
@@ -119,10 +125,12 @@ def news_article(article: Article, tags) -> dict:
         "keywords": [tag.name for tag in tags],
         "inLanguage": settings.SITE_LANGUAGE,
     }
-    image = share_image(article)
-    if image:
-        size = {key: image[key] for key in ("url", "width", "height")}
-        data["image"] = [{"@type": "ImageObject", **size}]
+    # Every picture the page shows, the hero first: search engines pick the best fit.
+    pictures = [article.hero_image, *blocks.pictures_in_order(article)]
+    found = [image_data(image) for image in dict.fromkeys(filter(None, pictures))]
+    if found := [image for image in found if image]:
+        keys = ("url", "width", "height")
+        data["image"] = [{"@type": "ImageObject", **{key: i[key] for key in keys}} for i in found]
     return data
 
 

@@ -17,6 +17,7 @@ from taggit.models import ItemBase, NaturalKeyManager, TagBase
 from newsroom.text import clean_line, drop_invalid_code_points, make_slug
 from photos.models import Image
 
+from . import blocks
 from .sanitise import sanitise_html
 
 # Paths the site itself answers; a section slug equal to one would hide it (or be hidden).
@@ -101,6 +102,7 @@ def photo_shown_to_readers(image) -> bool:
     photo of an author with published work. Only then does /media/ serve it to anyone."""
     return (
         Article.objects.published().filter(hero_image=image).exists()
+        or Article.objects.published().filter(body_pictures__image=image).exists()
         or Author.objects.in_use().filter(photo=image).exists()
     )
 
@@ -442,6 +444,8 @@ class Article(models.Model):
         self.normalise()
         adding = self._state.adding
         super().save(*args, **kwargs)
+        if "body" in (kwargs.get("update_fields") or ["body"]):
+            BodyPicture.list_for(self)
         self._remember_old_slug()
         # A new story has no tag or byline rows yet.
         if not adding and getattr(self, "_loaded_published_at", None) != self.published_at:
@@ -544,6 +548,46 @@ class ArticleAuthor(models.Model):
     def save(self, *args, **kwargs):
         self.published_at = self.article.published_at
         super().save(*args, **kwargs)
+
+
+class BodyPicture(models.Model):
+    """A library photo shown in a story's body: derived from the body whenever it is saved,
+    so /media/ can tell readers' photos from drafts' and a photo's page can list its uses."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="body_pictures")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["image", "article"], name="unique_body_picture")
+        ]
+
+    def __str__(self):
+        return f"{self.image_id} in {self.article_id}"
+
+    @classmethod
+    def list_for(cls, article: Article) -> None:
+        wanted = blocks.photo_ids([article.body])
+        listed = set(cls.objects.filter(article=article).values_list("image_id", flat=True))
+        if listed - wanted:
+            cls.objects.filter(article=article, image__in=listed - wanted).delete()
+        if new := wanted - listed:
+            # A body may still name a photo deleted since; it is simply not shown.
+            new = Image.objects.filter(pk__in=new).values_list("pk", flat=True)
+            cls.objects.bulk_create(
+                [cls(article=article, image_id=pk) for pk in new],
+                ignore_conflicts=True,  # a concurrent save of the same story listed it
+            )
+
+    @classmethod
+    def list_every_story(cls) -> None:
+        """After rows were written without save() (a restore): list every body's pictures."""
+        cls.objects.all().delete()
+        existing = set(Image.objects.values_list("pk", flat=True))
+        stories = Article.objects.filter(body__contains="data-photo")
+        for pk, body in stories.values_list("pk", "body"):
+            ids = blocks.photo_ids([body]) & existing
+            cls.objects.bulk_create([cls(article_id=pk, image_id=image) for image in ids])
 
 
 class ArticleSlug(models.Model):

@@ -1,7 +1,9 @@
-"""The one gate every article body passes before it is stored: caps, then nh3.
+"""The one gate every article body passes before it is stored: caps, nh3, then body blocks.
 
 nh3 is roughly quadratic on deeply nested markup and raises on lone surrogates, so the size
-and nesting checks and the code-point clean-up run first, in linear time.
+and nesting checks and the code-point clean-up run first, in linear time. nh3 keeps the tags
+and attributes below; articles.blocks then puts every block (picture, embed, pull quote, key
+facts) in its one stored form or drops it.
 """
 
 import re
@@ -11,22 +13,41 @@ from django.core.exceptions import ValidationError
 
 from newsroom.text import drop_invalid_code_points
 
+from . import blocks
+
 MAX_BODY_CHARS = 400_000  # a 60,000-word long read is about 400 KB of HTML
 MAX_NESTING_DEPTH = 24
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "sub", "sup",
     "a", "ul", "ol", "li", "blockquote", "code", "pre", "figure", "figcaption",
+    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
 }  # fmt: skip
+MAX_SPAN = 50  # a cell spanning more rows or columns than this is a mistake or an attack
 _VOID_TAGS = {"br", "hr", "img", "wbr", "input", "meta", "link", "source", "area", "col"}
 _SELF_ENDING = {"p", "li"}
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 
+
+def _spans_in_reason(tag: str, name: str, value: str) -> str | None:
+    if name in {"colspan", "rowspan"}:
+        in_reason = value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_SPAN
+        return value if in_reason else None
+    return value
+
+
 _cleaner = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     clean_content_tags={"script", "style"},
-    attributes={"a": {"href", "title"}, "ol": {"start"}},
-    tag_attribute_values={"a": {"target": {"_blank"}}},
+    attributes={
+        "a": {"href", "title"},
+        "ol": {"start"},
+        "figure": blocks.ATTRIBUTES,
+        "th": {"colspan", "rowspan"},
+        "td": {"colspan", "rowspan"},
+    },  # fmt: skip
+    tag_attribute_values={"a": {"target": {"_blank"}}, "th": {"scope": {"col", "row"}}},
+    attribute_filter=_spans_in_reason,
     url_schemes={"http", "https", "mailto"},
     # Every link gets rel, so one opened in a new tab can never script its opener.
     link_rel="noopener noreferrer",
@@ -93,6 +114,6 @@ def sanitise_html(html: str) -> str:
     """
     html = drop_invalid_code_points(html)
     check_body(html)
-    clean = _cleaner.clean(html)
+    clean = blocks.normalise(_cleaner.clean(html))
     _check_size(clean)
     return clean

@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from articles.embeds import FRAME_ORIGINS as EMBED_FRAME_ORIGINS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -141,6 +143,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *(["/".join(_MEDIA_ORIGIN)] if _MEDIA_ORIGIN else [])],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
+        # Embeds' players (articles/embeds.py), loaded only when a reader asks for one.
+        "frame-src": [SELF, *EMBED_FRAME_ORIGINS],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

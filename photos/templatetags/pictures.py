@@ -13,13 +13,18 @@ ROLES = {
         "(min-width: 72rem) 46rem, (min-width: 48rem) 64vw, calc(100vw - 2rem)",
     ),
     "author": ("square", "120px", None),
+    # Pictures in a story's body, by the size the writer chose (see site.css's .picture--*).
+    "inline": ("full", "(min-width: 42rem) 40rem, calc(100vw - 2rem)", None),
+    "wide": ("full", "(min-width: 58rem) 56rem, calc(100vw - 2rem)", None),
+    "full": ("full", "100vw", None),
 }
 
 
 @register.inclusion_tag("photos/picture.html", takes_context=True)
-def picture(context, image, role: str, *, lead=False, css_class=""):
+def picture(context, image, role: str, *, lead=False, css_class="", alt=None):
     """`lead` marks the page's main image: loaded at once, never lazily. On a preview (the
-    page's `preview` is true) the addresses are signed, since its photos may not be public."""
+    page's `preview` is true) the addresses are signed, since its photos may not be public.
+    `alt` overrides the photo's own alt text, for a use that needs its own."""
     kind, sizes, lead_sizes = ROLES[role]
     return {
         "image": image,
@@ -27,4 +32,5 @@ def picture(context, image, role: str, *, lead=False, css_class=""):
         "sizes": (lead and lead_sizes) or sizes,
         "lead": bool(lead),
         "css_class": css_class,
+        "alt": image.alt if alt is None else alt,
     }
