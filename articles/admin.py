@@ -1,18 +1,23 @@
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message, unquote
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag as TaggitTag
 
@@ -207,11 +212,12 @@ class ArticleAdmin(admin.ModelAdmin):
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:
-        css = {"all": ["articles/admin/article_form.css"]}
+        css = {"all": ["articles/admin/article_form.css", "articles/admin/body_blocks.css"]}
         js = [
             "articles/admin/tag_suggest.js",
             "articles/admin/edit_session.js",
             "articles/admin/byline_order.js",
+            "articles/admin/live_preview.js",
         ]
 
     # Hidden: what the form was loaded with, so a save can tell that the story moved under it.
@@ -429,6 +435,12 @@ class ArticleAdmin(admin.ModelAdmin):
                 name="articles_article_restore",
             ),
             path("autosave/", wrap(self.autosave_view), name="articles_article_autosave_new"),
+            path("live-preview/", wrap(self.live_preview_view), name="articles_article_live_new"),
+            path(
+                "<path:object_id>/live-preview/",
+                wrap(self.live_preview_view),
+                name="articles_article_live",
+            ),
             path(
                 "<path:object_id>/autosave/",
                 wrap(self.autosave_view),
@@ -549,6 +561,31 @@ class ArticleAdmin(admin.ModelAdmin):
         session = edit_sessions.keep_autosave(request.user, article, request.POST)
         local = timezone.localtime(session.autosaved_at)
         return JsonResponse({"saved_at": f"{local:%H:%M:%S}"})
+
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace({"frame-ancestors": [SELF]}))  # the form's own page frames it
+    @method_decorator(never_cache)
+    def live_preview_view(self, request, object_id=None):
+        """The story as readers would see it, from the form as it stands (POST) or as stored
+        (GET); nothing is saved. The form's page shows it beside the form (live_preview.js)."""
+        article = self._article_or_404(request, object_id) if object_id else None
+        if article is None and not self.has_add_permission(request):
+            raise PermissionDenied
+        start = revisions.current_content(article) if article else revisions.empty_content()
+        content = start
+        if request.method == "POST":
+            form_class = self.get_form(request, article, change=article is not None)
+            try:  # a body over the sanitiser's caps: say so rather than show the old one
+                form_class.base_fields["body"].clean(request.POST.get("body", ""))
+            except ValidationError as refusal:
+                return HttpResponse(
+                    " ".join(refusal.messages), status=400, content_type="text/plain"
+                )
+            content = {**start, **posted_content(form_class, request.POST, start)}
+        # A story not saved yet gets pk 0, which no row has: Django reads relations (the
+        # stand-in bylines and corrections with_content() sets) only on an object with one.
+        story = preview.with_content(article or Article(pk=0), content)
+        return preview.render_page(request, story, "articles/article.html")
 
     def revoke_preview_view(self, request, object_id, link_id):
         return require_POST(self._revoke_preview)(request, object_id, link_id)

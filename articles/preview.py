@@ -69,14 +69,26 @@ def _article_for(token: str) -> Article:
 
 def with_pending_changes(article: Article) -> Article:
     """The story as it will read once its pending changes are published; nothing is saved."""
-    content = revisions.current_content(article)
+    return with_content(article, revisions.current_content(article))
+
+
+# What a story with no section yet shows in its place on a live preview.
+_NO_SECTION = Section(name="Section", slug="section")
+
+
+def with_content(article: Article, content: dict) -> Article:
+    """The story as this content (revisions' form) says it; nothing is saved."""
     for name in revisions.ROW_FIELDS:
         setattr(article, name, content[name])
     article.normalise()
-    article.section = Section.objects.filter(pk=content["section"]).first() or article.section
+    section = Section.objects.filter(pk=content["section"]).first() if content["section"] else None
+    article.section = section or getattr(article, "section", None) or _NO_SECTION
     article.hero_image = Image.objects.filter(pk=content["hero_image"]).first()
+    article._body_photos = None  # the body may name other photos now
     authors = Author.objects.in_bulk(content["bylines"])
     # What the page template reads through article.bylines.all and article.corrections.all.
+    if not hasattr(article, "_prefetched_objects_cache"):
+        article._prefetched_objects_cache = {}
     article._prefetched_objects_cache.update(
         bylines=[
             ArticleAuthor(article=article, author=authors[pk], position=position)
@@ -96,21 +108,27 @@ def with_pending_changes(article: Article) -> Article:
     return article
 
 
-@never_cache
-@require_safe
-def preview(request, token: str):
-    article = _article_for(token)
-    if article.has_pending_changes():
-        article = with_pending_changes(article)
+def render_page(request, article: Article, template: str = "articles/preview.html"):
+    """A story as readers would see it, for staff only: never indexed, never cached."""
+    tags = article.preview_tags if hasattr(article, "preview_tags") else list(article.tags.all())
     response = render(
         request,
-        "articles/preview.html",
+        template,
         {
             "article": article,
-            "tags": getattr(article, "preview_tags", None) or list(article.tags.all()),
+            "tags": tags,
             "related": [],
             "preview": True,
         },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@never_cache
+@require_safe
+def preview(request, token: str):
+    article = _article_for(token)
+    if article.has_pending_changes():
+        article = with_pending_changes(article)
+    return render_page(request, article)
