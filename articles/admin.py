@@ -7,7 +7,7 @@ from django.contrib.admin.utils import construct_change_message, unquote
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -80,11 +80,12 @@ def view_on_site(request, content_type_id, object_id):
 def photo_usage(image, user) -> list[tuple[str, str]]:
     """The articles (that this user may see) and authors showing a photo, for its admin page."""
     visible = workflow.visible_articles(user).values("pk")
-    articles = image.hero_of.filter(pk__in=visible).order_by("-published_at", "-pk")
+    shown = Q(hero_image=image) | Q(body_pictures__image=image)
+    articles = Article.objects.filter(shown, pk__in=visible).distinct()
     authors = image.author_set.order_by("name")
     return [
         (reverse("admin:articles_article_change", args=[a.pk]), f"Article: {a.headline}")
-        for a in articles
+        for a in articles.order_by("-published_at", "-pk")
     ] + [
         (reverse("admin:articles_author_change", args=[a.pk]), f"Author: {a.name}") for a in authors
     ]

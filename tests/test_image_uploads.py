@@ -486,6 +486,22 @@ def test_a_writer_sees_only_their_own_stories_in_an_images_used_by_list(client):
     assert "secret draft" not in html
 
 
+def test_a_photos_page_lists_the_stories_showing_it_in_their_body(client):
+    from tests.factories import make_staff
+
+    editor = make_staff("Editor")
+    image = make_image(alt="Inline photo")
+    body = f'<p>Text</p><figure data-block="picture" data-photo="{image.pk}"></figure>'
+    make_article(headline="Story with the photo inline", body=body)
+    make_article(headline="Story with it as hero and inline", body=body, hero_image=image)
+    client.force_login(editor)
+
+    html = client.get(f"/admin/photos/image/{image.pk}/change/").content.decode()
+
+    assert "Article: Story with the photo inline" in html
+    assert html.count("Article: Story with it as hero and inline") == 1
+
+
 @pytest.mark.parametrize(
     "refused,reason",
     [
