@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 from django.http import QueryDict
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -13,7 +14,9 @@ from . import revisions, workflow
 from .models import Article, ArticleAuthor, Correction, Tag
 from .sanitise import sanitise_html
 
-# What the editor offers; articles.sanitise stays the authority on what is stored.
+# What the editor offers; articles.sanitise stays the authority on what is stored. The body
+# blocks (picture, embed, pull quote, key facts) are static/articles/admin/body_blocks.js,
+# registered by DJANGO_PROSE_EDITOR_EXTENSIONS in settings.
 BODY_EDITOR = {
     "extensions": {
         "Bold": True,
@@ -30,6 +33,31 @@ BODY_EDITOR = {
         "HardBreak": True,
         "Link": {"enableTarget": True, "protocols": ["http", "https", "mailto"]},
         "History": True,
+        "Table": True,
+        "TableRow": True,
+        "TableHeader": True,
+        "TableCell": True,
+        "BodyPicture": {
+            "search": reverse_lazy("admin:photos_image_picker"),
+            "upload": reverse_lazy("admin:photos_image_upload"),
+        },
+        "BodyEmbed": True,
+        "BodyPullQuote": True,
+        "BodyKeyFacts": True,
+        # The default toolbar, with the body blocks in a group of their own.
+        "Menu": {
+            "groups": [
+                {"group": "blockType -lists", "type": "dropdown", "minItems": 2},
+                {"group": "lists"},
+                {"group": "nodes -blockType -lists"},
+                {"group": "marks"},
+                {"group": "link"},
+                {"group": "bodyBlocks"},
+                {"group": "table"},
+                {"group": "history"},
+                {"group": "utility"},
+            ]
+        },
     }
 }
 
@@ -40,8 +68,10 @@ class ArticleForm(forms.ModelForm):
         sanitize=sanitise_html,  # raises a ValidationError the form shows when over a cap
         widget=AdminProseEditorWidget,
         required=False,
-        help_text="Headings, bold and italic, links, lists and quotes. "
-        "Anything else (scripts, styles, embeds) is removed when you save.",
+        help_text="Headings, lists, links and quotes; pictures from the photo library (paste "
+        "or drop one to upload it), embeds (paste a YouTube, X, Instagram… address), pull "
+        "quotes, key facts and tables. Anything else (scripts, styles, other pictures) is "
+        "removed when you save.",
     )
     canonical_url = forms.URLField(
         required=False,

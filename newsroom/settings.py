@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 from articles.embeds import FRAME_ORIGINS as EMBED_FRAME_ORIGINS
 
@@ -63,6 +65,24 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "photos",
     "articles",
+]
+
+# The story editor's body blocks (static/articles/admin/body_blocks.js), loaded by
+# django-prose-editor's "configurable" preset. The processors only describe their markup:
+# articles/sanitise.py stays the one authority on what a stored body may hold.
+_BODY_BLOCK = html_tags(
+    ["figure"],
+    {"figure": ["data-block", "data-photo", "data-size", "data-alt", "data-caption",
+                "data-credit", "data-provider", "data-url", "data-quote", "data-by",
+                "data-title", "data-facts"]},
+)  # fmt: skip
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("articles/admin/body_blocks.js")],
+        "extensions": dict.fromkeys(
+            ["BodyPicture", "BodyEmbed", "BodyPullQuote", "BodyKeyFacts"], _BODY_BLOCK
+        ),
+    }
 ]
 
 MIDDLEWARE = [

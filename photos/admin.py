@@ -1,12 +1,24 @@
-"""The photo library in the admin: checked uploads, a focal-point picker, and where each is used."""
+"""The photo library in the admin: checked uploads, a focal-point picker, and where each is used.
+
+It also answers the story editor's picture dialog (static/articles/admin/body_blocks.js):
+photos to choose from, and uploads made without leaving the story.
+"""
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_GET, require_POST
+
+from newsroom.text import clean_line
 
 from . import images, usage
 from .models import Image
+
+PICKER_LIMIT = 24  # photos the picture dialog shows at once
 
 
 class ImageUploadField(forms.ImageField):
@@ -108,6 +120,46 @@ class ImageAdmin(admin.ModelAdmin):
             request.storage_failure = str(failure)
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("picker/", wrap(self.picker_view), name="photos_image_picker"),
+            path("picker/upload/", wrap(self.picker_upload_view), name="photos_image_upload"),
+        ] + super().get_urls()
+
+    @method_decorator(require_GET)
+    def picker_view(self, request):
+        """The newest photos, those matching `?q=` (alt, caption, credit) or those in `?ids=`."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        photos = self.get_queryset(request)
+        if "ids" in request.GET:
+            ids = [pk for pk in request.GET["ids"].split(",")[:PICKER_LIMIT] if pk.isdigit()]
+            photos = photos.filter(pk__in=[int(pk) for pk in ids if len(pk) < 19])
+        elif term := clean_line(request.GET.get("q", ""))[:100]:
+            photos, _ = self.get_search_results(request, photos, term)
+        found = photos.order_by("-uploaded_at", "-pk")[:PICKER_LIMIT]
+        return JsonResponse({"photos": [picker_entry(image) for image in found]})
+
+    @method_decorator(require_POST)
+    def picker_upload_view(self, request):
+        """One photo uploaded from the story editor, through the photo form's own checks."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImageForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return JsonResponse({"error": form_message(form)}, status=400)
+        image = form.save(commit=False)
+        image.uploaded_by = request.user
+        try:
+            image.store_upload()
+        except images.InvalidImage as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+        except images.StorageFailed as failure:
+            return JsonResponse({"error": str(failure)}, status=503)
+        self.log_addition(request, image, [{"added": {}}])
+        return JsonResponse(picker_entry(image), status=201)
+
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         return [*readonly, "file"] if self._details_only(request, obj) else readonly
@@ -158,3 +210,26 @@ class ImageAdmin(admin.ModelAdmin):
         return format_html(
             "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a></li>', rows)
         )
+
+
+def picker_entry(image: Image) -> dict:
+    """A photo as the editor's picture dialog shows it."""
+    thumbnail = image.sources("square")
+    return {
+        "id": image.pk,
+        "alt": image.alt,
+        "caption": image.caption,
+        "credit": image.credit,
+        "thumbnail": thumbnail["src"] if thumbnail else image.file.url,
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def form_message(form) -> str:
+    """Every error of a form in one line, each named by its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        parts += [f"{field.label}: {error}" if field else error for error in errors]
+    return " ".join(parts)

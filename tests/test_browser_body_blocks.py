@@ -1,0 +1,235 @@
+"""The story editor's body blocks in a real Chromium: pictures, embeds, quotes, facts, tables."""
+
+import base64
+import os
+from html.parser import HTMLParser
+
+import pytest
+
+from articles.models import Article
+from photos.models import Image
+from tests.browser import BROWSER_TEST, log_in
+from tests.factories import make_image, make_section, make_staff, photo_bytes
+
+pytestmark = BROWSER_TEST
+expect = pytest.importorskip("playwright.sync_api").expect
+BODY = ".ProseMirror[contenteditable]"
+SAVED = "was added successfully"
+
+# Dispatches a paste on the editor as the browser would; `files` are [name, type, base64].
+PASTE = """([text, html, files]) => {
+    const data = new DataTransfer()
+    if (text) data.setData("text/plain", text)
+    if (html) data.setData("text/html", html)
+    for (const [name, type, b64] of files || []) {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+        data.items.add(new File([bytes], name, { type }))
+    }
+    const init = { clipboardData: data, bubbles: true, cancelable: true }
+    const editor = document.querySelector(".ProseMirror[contenteditable]")
+    editor.dispatchEvent(new ClipboardEvent("paste", init))
+}"""
+
+
+class Blocks(HTMLParser):
+    """The body's blocks and table cells, in order, as (kind, attributes)."""
+
+    def __init__(self, body):
+        super().__init__()
+        self.found = []
+        self.feed(body)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            self.found.append((attrs.pop("data-block"), attrs))
+        elif tag in {"table", "hr"}:
+            self.found.append((tag, {}))
+
+
+def _add_story(page, live_server):
+    page.goto(f"{live_server.url}/admin/articles/article/add/")
+    page.fill("#id_headline", "Port cranes arrive")
+    page.select_option("#id_section", label="City")
+    page.locator(BODY).click()
+    page.keyboard.type("The cranes came in on Monday.")
+
+
+def _paste(page, text="", html="", files=()):
+    page.locator(BODY).focus()
+    page.evaluate(PASTE, [text, html, list(files)])
+
+
+def _png(size=(640, 400)) -> str:
+    return base64.b64encode(photo_bytes(size, fmt="PNG")).decode()
+
+
+def test_a_writer_builds_a_story_of_every_block_and_gets_it_back(live_server, browser):
+    make_section(name="City")
+    make_staff("Writer", "wendy")
+    make_image(alt="Harbour cranes at dawn", caption="The port at six", credit="Ann Lee")
+    page = log_in(browser, live_server, "wendy")
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    _add_story(page, live_server)
+
+    # A photo from the library, with this story's own caption, shown wide.
+    page.click('.prose-menubar [data-name="bodyPicture"]')
+    dialog = page.locator("#body-picture-dialog")
+    expect(dialog).to_have_accessible_name("Insert picture")
+    dialog.get_by_role("button", name="Harbour cranes at dawn").click()
+    expect(page.locator("#bb-picture-alt")).to_have_value("Harbour cranes at dawn")
+    expect(page.locator("#bb-picture-caption")).to_have_value("The port at six")
+    page.fill("#bb-picture-caption", "The cranes, seen from the quay")
+    page.check("#bb-picture-size-wide")
+    page.click("#bb-picture-submit")
+    expect(dialog).to_have_count(0)
+    expect(page.locator(".bb-picture .bb-caption")).to_have_text("The cranes, seen from the quay")
+
+    # A new photo uploaded from inside the editor; alt text is required first.
+    page.click('.prose-menubar [data-name="bodyPicture"]')
+    page.set_input_files(
+        "#bb-upload-file", files=[{"name": "crane.png", "mimeType": "image/png",
+                                    "buffer": base64.b64decode(_png())}],
+    )  # fmt: skip
+    page.click("#bb-upload-submit")
+    expect(page.locator("#bb-upload-error")).to_contain_text("Alt text")
+    page.fill("#bb-upload-alt", "A crane lifting a container")
+    page.fill("#bb-upload-credit", "Port authority")
+    page.click("#bb-upload-submit")
+    expect(page.locator("#bb-picture-alt")).to_have_value("A crane lifting a container")
+    page.click("#bb-picture-submit")
+    expect(page.locator(".bb-picture")).to_have_count(2)
+
+    # Embeds: a YouTube address pasted alone; an X post through the embed dialog.
+    _paste(page, "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    expect(page.locator(".bb-embed .bb-kind")).to_have_text("YouTube video")
+    page.click('.prose-menubar [data-name="bodyEmbed"]')
+    page.fill("#bb-embed-url", "https://example.org/story")
+    expect(page.locator("#body-embed-dialog-hint")).to_have_text(
+        "Not an address we embed: it will stay a link."
+    )
+    page.fill("#bb-embed-url", "https://x.com/portnews/status/1234567890")
+    expect(page.locator("#body-embed-dialog-hint")).to_contain_text("X post")
+    page.click("#body-embed-dialog button[type=submit]")
+    expect(page.locator(".bb-embed")).to_have_count(2)
+
+    # A pull quote and a key-facts box.
+    page.click('.prose-menubar [data-name="bodyPullQuote"]')
+    page.fill("#bb-pullquote-quote", "We have waited ten years for these cranes.")
+    page.fill("#bb-pullquote-by", "Amira Khan, harbour master")
+    page.click("#body-pullquote-dialog button[type=submit]")
+    page.click('.prose-menubar [data-name="bodyKeyFacts"]')
+    expect(page.locator("#bb-keyfacts-title")).to_have_value("Key facts")
+    page.fill("#bb-keyfacts-facts", "Three cranes\nEach 80 metres tall\n\nBuilt in Rotterdam")
+    page.click("#body-keyfacts-dialog button[type=submit]")
+    expect(page.locator(".bb-keyfacts li")).to_have_text(
+        ["Three cranes", "Each 80 metres tall", "Built in Rotterdam"]
+    )
+
+    # A pasted picture file is uploaded, asking for its alt text; a remote one is refused.
+    _paste(page, files=[("pasted.png", "image/png", _png((500, 300)))])
+    expect(page.locator("#bb-upload-alt")).to_be_focused()
+    page.fill("#bb-upload-alt", "A diagram of the quay")
+    page.click("#bb-upload-submit")
+    page.click("#bb-picture-submit")
+    expect(page.locator(".bb-picture")).to_have_count(3)
+    _paste(page, "A photo", '<p>A photo</p><img src="https://elsewhere.example/a.jpg">')
+    expect(page.locator(".body-blocks-status")).to_contain_text(
+        "it is on another website (elsewhere.example)"
+    )
+
+    # A table from the toolbar, last: the caret stays in its cells.
+    page.click('.prose-menubar [data-name="table"]')
+    page.select_option("dialog.prose-editor-dialog select", "Yes")
+    page.click("dialog.prose-editor-dialog button[type=submit]")
+    page.keyboard.type("Crane")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Height")
+    expect(page.locator(f"{BODY} table th")).to_have_count(3)
+
+    if screenshot := os.environ.get("BODY_BLOCKS_SCREENSHOT"):  # to look at the editor
+        page.locator(".field-body").screenshot(path=screenshot)
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text(SAVED)
+    assert problems == []
+
+    article = Article.objects.get(headline="Port cranes arrive")
+    library, uploaded, pasted = (
+        Image.objects.get(alt=alt)
+        for alt in [
+            "Harbour cranes at dawn",
+            "A crane lifting a container",
+            "A diagram of the quay",
+        ]
+    )
+    assert Blocks(article.body).found == [
+        ("picture", {"data-photo": str(library.pk), "data-size": "wide",
+                     "data-alt": "Harbour cranes at dawn",
+                     "data-caption": "The cranes, seen from the quay", "data-credit": "Ann Lee"}),
+        ("picture", {"data-photo": str(uploaded.pk), "data-size": "inline",
+                     "data-alt": "A crane lifting a container", "data-caption": "",
+                     "data-credit": "Port authority"}),
+        ("embed", {"data-provider": "youtube",
+                   "data-url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}),
+        ("embed", {"data-provider": "x", "data-url": "https://x.com/portnews/status/1234567890"}),
+        ("pullquote", {"data-quote": "We have waited ten years for these cranes.",
+                       "data-by": "Amira Khan, harbour master"}),
+        ("keyfacts", {"data-title": "Key facts",
+                      "data-facts": "Three cranes\nEach 80 metres tall\nBuilt in Rotterdam"}),
+        ("picture", {"data-photo": str(pasted.pk), "data-size": "inline",
+                     "data-alt": "A diagram of the quay", "data-caption": "", "data-credit": ""}),
+        ("table", {}),
+    ]  # fmt: skip
+    assert "<th" in article.body and "Crane" in article.body and "elsewhere" not in article.body
+    assert uploaded.uploaded_by.username == "wendy"
+
+    page.reload()
+    expect(page.locator(".bb-picture")).to_have_count(3)
+    expect(page.locator(".bb-picture img").first).to_have_attribute("alt", "Harbour cranes at dawn")
+    expect(page.locator(".bb-picture .bb-caption").first).to_have_text(
+        "The cranes, seen from the quay"
+    )
+    expect(page.locator(".bb-embed .bb-kind")).to_have_text(["YouTube video", "X post"])
+    expect(page.locator(".bb-pullquote .bb-quote")).to_have_text(
+        "We have waited ten years for these cranes."
+    )
+    expect(page.locator(".bb-keyfacts li")).to_have_count(3)
+    expect(page.locator(f"{BODY} table th").first).to_have_text("Crane")
+
+
+def test_a_picture_is_edited_from_the_story_and_focus_comes_back(live_server, browser):
+    make_section(name="City")
+    make_staff("Writer", "wendy")
+    image = make_image(alt="Harbour cranes at dawn", caption="The port at six")
+    page = log_in(browser, live_server, "wendy")
+    _add_story(page, live_server)
+    page.click('.prose-menubar [data-name="bodyPicture"]')
+    page.keyboard.press("Escape")
+    expect(page.locator("#body-picture-dialog")).to_have_count(0)
+    expect(page.locator('.prose-menubar [data-name="bodyPicture"]')).to_be_focused()
+
+    page.click('.prose-menubar [data-name="bodyPicture"]')
+    page.fill("#bb-photo-search", "cranes")
+    expect(page.locator("#bb-photo-found")).to_have_text("1 photo matching “cranes”")
+    page.get_by_role("button", name="Harbour cranes at dawn").click()
+    page.click("#bb-picture-submit")
+    page.get_by_role("button", name="Edit picture").click()
+    expect(page.locator("#body-picture-dialog")).to_have_accessible_name("Edit picture")
+    expect(page.locator("#bb-picture-caption")).to_have_value("The port at six")
+    page.fill("#bb-picture-alt", "")
+    page.click("#bb-picture-submit")
+    expect(page.locator("#bb-picture-error")).to_contain_text("Alt text")
+    page.fill("#bb-picture-alt", "Three cranes on the quay")
+    page.check("#bb-picture-size-full")
+    page.click("#bb-picture-submit")
+    expect(page.locator(".bb-picture")).to_have_attribute("data-size", "full")
+    page.click("input[name=_continue]")
+
+    body = Article.objects.get(headline="Port cranes arrive").body
+    assert Blocks(body).found == [
+        ("picture", {"data-photo": str(image.pk), "data-size": "full",
+                     "data-alt": "Three cranes on the quay", "data-caption": "The port at six",
+                     "data-credit": ""}),
+    ]  # fmt: skip
