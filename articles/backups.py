@@ -7,8 +7,9 @@ The file is a gzipped tar holding:
   newsroom/serializers.py): stories in every state with their
   bylines, tags, hero images, corrections, related stories, old slugs, revisions and workflow
   trail; sections, authors, desks, photos; staff accounts with their groups and two-factor
-  devices; preview links; the admin's history. Sessions, sign-in logs, who-has-what-open and
-  the search index are left out: they are rebuilt or not worth keeping;
+  devices; preview links; the admin's history. Sessions, sign-in logs, who-has-what-open,
+  the search index and the list of photos story bodies show are left out: they are rebuilt
+  or not worth keeping;
 - `media/...`: every photo's master and renditions, byte for byte, with their times.
 
 Restoring loads the rows in one transaction and writes the files; if anything fails, the
@@ -37,7 +38,7 @@ from photos import images
 from photos.models import Image
 
 from . import search
-from .models import Article, Author, Section, Tag, copy_every_publish_time
+from .models import Article, Author, BodyPicture, Section, Tag, copy_every_publish_time
 
 FORMAT = "newsroom-backup"
 VERSION = 1
@@ -270,6 +271,7 @@ def _load_rows(archive, path) -> None:
         except (DatabaseError, DeserializationError, ValueError, LookupError) as error:
             raise BackupError(f"{path}: the data could not be loaded ({error}).") from None
     copy_every_publish_time()
+    BodyPicture.list_every_story()  # derived from the bodies, so not in the backup
 
 
 def _write_media(archive, written: list[str]) -> None:

@@ -2,7 +2,10 @@
 
 Both carry what import_articles needs to rebuild an article on an empty database: headline,
 slug, standfirst, body (HTML), section, bylines in order, tags, publish and update times, state.
-The body stays HTML (`body_format: html`), so nothing is lost converting it to Markdown.
+The body stays HTML (`body_format: html`), so nothing is lost converting it to Markdown: it is
+written as stored, its blocks included (`<figure data-block=...>`, articles/blocks.py), and
+imported again it is the same, byte for byte. Pictures name library photos by number, so they
+show only where the same photos are (a restored backup); the photos are not exported.
 """
 
 import json

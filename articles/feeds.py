@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
-from . import caching, paging
+from photos.models import Image
+
+from . import blocks, caching, paging
 from .metadata import absolute_url, share_image
 from .models import Article, Author, Section, Tag
 
@@ -87,15 +89,23 @@ class SiteFeed(Feed):
 
     def items(self, obj=None):
         shown = Article.objects.for_listing().prefetch_related("tags").newest_first()
-        return paging.rows(self.stories(obj), 0, FEED_ITEMS, shown=shown)
+        stories = paging.rows(self.stories(obj), 0, FEED_ITEMS, shown=shown)
+        # The photos every item's body shows, in one query for the whole feed: left where
+        # blocks.body_photos() keeps a story's (its description and share_image() read them).
+        ids = blocks.photo_ids(story.body for story in stories)
+        photos = Image.objects.in_bulk(ids) if ids else {}
+        for story in stories:
+            story._body_photos = photos
+        return stories
 
     def item_title(self, item):
         return self.as_text(item.headline)
 
     def item_description(self, item):
-        # The standfirst as escaped text, then the body the sanitiser stored.
+        # The standfirst as escaped text, then the body the sanitiser stored, its blocks drawn
+        # for feed readers (plain images and links: no script, no placeholders).
         standfirst = f"<p><strong>{escape(item.standfirst)}</strong></p>" if item.standfirst else ""
-        return standfirst + item.body
+        return standfirst + blocks.feed_html(item.body, blocks.body_photos(item), absolute_url)
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())
@@ -116,7 +126,8 @@ class SiteFeed(Feed):
         return [tag.name for tag in item.tags.all()]
 
     def item_extra_kwargs(self, item):
-        return {"image": share_image(item), "keys": caching.story_card_keys([item])}
+        keys = caching.story_card_keys([item]) | caching.body_picture_keys(item.body)
+        return {"image": share_image(item), "keys": keys}
 
 
 class AtomSiteFeed(SiteFeed):

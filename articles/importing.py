@@ -21,16 +21,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from markdown_it import MarkdownIt
 
 from newsroom import page_cache
 from newsroom.text import clean_line, make_slug
+from photos.models import Image
 
-from . import caching, revisions, search, workflow
+from . import blocks, caching, markdown, revisions, search, workflow
 from .models import (
     Article,
     ArticleAuthor,
     Author,
+    BodyPicture,
     Correction,
     Revision,
     Section,
@@ -48,8 +49,6 @@ MAX_STANDFIRST_CHARS = Article._meta.get_field("standfirst").max_length
 IMPORT_NOTE = "Imported from a file"
 SUBHEADING_MAX_WORDS = 10
 
-# Raw HTML in Markdown is shown as text, like everything else a file says.
-_markdown = MarkdownIt("commonmark", {"html": False})
 # libyaml's safe loader where PyYAML was built with it: the pure-Python one took two thirds
 # of the time spent reading a story.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -215,12 +214,20 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return meta, text[end + 5 :]
 
 
-def render_markdown(text: str) -> str:
-    tokens = _markdown.parse(text)
-    for token in tokens:
-        if token.tag == "h1":  # the headline is the page's only h1
-            token.tag = "h2"
-    return _markdown.renderer.render(tokens, _markdown.options, {})
+def render_markdown(text: str, *, first_line: int = 1) -> str:
+    """The body as HTML, its blocks in their stored form (articles/markdown.py says how they
+    are written); `first_line` is where the text starts in its file, for messages."""
+    try:
+        return markdown.render(text, _library_photos, first_line=first_line)
+    except markdown.MarkdownError as error:
+        raise StoryFileError(str(error)) from None
+
+
+def _library_photos(pks: set[int]) -> dict[int, tuple[str, str, str]]:
+    """The alt text, caption and credit of the photos a file's pictures name: one query a
+    file that has pictures, none for the others."""
+    rows = Image.objects.filter(pk__in=pks).values_list("pk", "alt", "caption", "credit")
+    return {pk: (alt, caption, credit) for pk, alt, caption, credit in rows}
 
 
 def parse_markdown(text: str) -> Story:
@@ -232,8 +239,11 @@ def parse_markdown(text: str) -> Story:
             headline, body = lines[0][2:], lines[1] if len(lines) > 1 else ""
     if not headline:
         raise StoryFileError("no headline: add `headline:` to the front matter or a `# ` line")
-    is_html = str(meta.get("body_format", "markdown")).lower() == "html"
-    return _story_from_mapping(meta, headline, body if is_html else render_markdown(body))
+    if str(meta.get("body_format", "markdown")).lower() != "html":
+        # The body is what is left at the end of the text: its first line's number follows.
+        first_line = text[: len(text) - len(body)].count("\n") + 1
+        body = render_markdown(body, first_line=first_line)
+    return _story_from_mapping(meta, headline, body)
 
 
 def parse_export_json(text: str) -> list[Story]:
@@ -576,8 +586,9 @@ class _Batch:
             for plan in plans
             for name in plan.content["tags"]
         )
+        self._list_body_pictures(plans)
         keys = {key for tag in self.tags.created for key in (f"tag-{tag.pk}", f"tag-list-{tag.pk}")}
-        if publish:
+        if publish:  # listing_keys() names the body's photos: /media/ serves them now
             keys |= self._publish_new(plans, tags, now, listed)
         search.index_on_commit(plan.article.pk for plan in plans)
         page_cache.purge(keys)
@@ -600,6 +611,21 @@ class _Batch:
             if article.section_id not in listed:  # its section's first published story
                 keys.add(caching.NAVIGATION)
         return keys
+
+    @staticmethod
+    def _list_body_pictures(plans: list[_Plan]) -> None:
+        """BodyPicture.list_for() of each new story: one query for the photos, one insert."""
+        wanted = {plan.article.pk: blocks.photo_ids([plan.article.body]) for plan in plans}
+        if not any(wanted.values()):
+            return
+        # A body may name a photo deleted since (an export from elsewhere); it is not listed.
+        named = Image.objects.filter(pk__in=set().union(*wanted.values()))
+        found = set(named.values_list("pk", flat=True))
+        BodyPicture.objects.bulk_create(
+            BodyPicture(article_id=pk, image_id=image)
+            for pk, images in wanted.items()
+            for image in sorted(images & found)
+        )
 
     @staticmethod
     def _sections_listing_published(sections: set[int]) -> set[int]:

@@ -17,12 +17,13 @@ from django.db import connection, transaction
 from django.db.models import F, Func, Lookup, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from newsroom import page_cache
 from newsroom.text import clean_line
 
+from . import blocks
 from .models import (
     Article,
     ArticleAuthor,
@@ -103,6 +104,12 @@ def rebuild_index(batch_size: int = 500) -> int:
     return len(pks)
 
 
+def body_text(body: str) -> str:
+    """What search reads of a stored body: its words, captions, quotes and facts, never an
+    embed's address (articles.blocks.search_text); both backends index this."""
+    return blocks.search_text(body)
+
+
 def backend():
     return PostgresSearch() if connection.vendor == "postgresql" else SqliteSearch()
 
@@ -142,19 +149,20 @@ class PostgresSearch:
         return html.unescape(snippet)  # ts_headline cut it from the stored HTML
 
     def index(self, pks: list[int]) -> None:
-        """Upsert the vectors in one statement; the ORM writes the SELECT half of it."""
-        rows = (
-            Article.objects.filter(pk__in=pks)
-            .annotate(vector=self.vector())
-            .values("pk", "vector")
-            .order_by()
-        )
+        """Upsert the vectors in one statement; the ORM writes the SELECT half of it. The
+        body's words are body_text()'s, worked out here and passed in as an array."""
+        articles = Article.objects.filter(pk__in=pks).order_by()
+        bodies = [(pk, body_text(body)) for pk, body in articles.values_list("pk", "body")]
+        rows = articles.annotate(vector=self.vector()).values("pk", "vector")
         select_sql, params = rows.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {ArticleSearch._meta.db_table} (article_id, vector) {select_sql} "  # noqa: S608
+                f"INSERT INTO {ArticleSearch._meta.db_table} (article_id, vector) "  # noqa: S608
+                "SELECT a.id, a.vector || setweight(to_tsvector(%s::regconfig, b.text), 'C') "
+                f"FROM ({select_sql}) AS a(id, vector) "
+                "JOIN unnest(%s::bigint[], %s::text[]) AS b(id, text) ON b.id = a.id "
                 "ON CONFLICT (article_id) DO UPDATE SET vector = EXCLUDED.vector",
-                params,
+                [self.config, *params, [pk for pk, _ in bodies], [text for _, text in bodies]],
             )
 
     def vector(self):
@@ -168,8 +176,7 @@ class PostgresSearch:
             + weighted(tags, "A")
             + weighted(authors, "B")
             + weighted("standfirst", "B")
-            + weighted("body", "C")  # PostgreSQL's parser skips HTML tags by itself
-        )
+        )  # and the body's text, weight C (index)
 
 
 def _names(model, article_field: str, name_field: str):
@@ -232,7 +239,7 @@ class SqliteSearch:
                 " ".join(tag.name for tag in article.tags.all()),
                 " ".join(author.name for author in article.byline_authors()),
                 article.standfirst,
-                html.unescape(strip_tags(article.body)),
+                body_text(article.body),
             )
             for article in articles
         ]

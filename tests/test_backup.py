@@ -53,6 +53,7 @@ from tests.factories import (
     make_user,
 )
 from tests.scripts.render_pages import fetch, holdings, sign_in
+from tests.test_private_photos import statuses
 
 pytestmark = pytest.mark.django_db
 
@@ -812,3 +813,23 @@ def test_a_backup_from_before_the_publish_time_copy_restores_its_tag_and_author_
 
     for url in ("/tags/harbour/", "/authors/ada/"):
         assert "Live story" in client.get(url).content.decode(), url
+
+
+def test_a_restored_story_shows_its_inline_photo_to_readers_again(tmp_path, settings, client):
+    """Which photos story bodies show is derived, not backed up: the restore lists them again,
+    or /media/ would hide a published story's inline photo from readers."""
+    photo = make_sized_image(width=640, height=480)
+    body = f'<p>Fire.</p><figure data-block="picture" data-photo="{photo.pk}"></figure>'
+    make_article(headline="Mill fire", body=body)
+    path = tmp_path / "newsroom.tar.gz"
+    call_command("backup", str(path), stdout=io.StringIO())
+    assert statuses(client, photo) == {200}
+    for model in (Article, Image, Section, Author, Tag):
+        model.objects.all().delete()
+    settings.MEDIA_ROOT = tmp_path / "new-media"
+
+    _restore(path)
+
+    restored = Image.objects.get(pk=photo.pk)
+    assert list(Article.objects.get().body_pictures.values_list("image", flat=True)) == [photo.pk]
+    assert statuses(client, restored) == {200}

@@ -161,3 +161,50 @@ def test_hostile_text_keeps_every_feed_and_sitemap_well_formed(client):
         response = client.get(url)
         assert response.status_code == 200, url
         ET.fromstring(response.content)  # raises if any text broke the XML
+
+
+def story_with_blocks(photo, **kwargs):
+    body = (
+        "<p>The mill burned.</p>"
+        f'<figure data-block="picture" data-photo="{photo.pk}" data-caption="Smouldering"></figure>'
+        '<figure data-block="embed" data-url="https://youtu.be/dQw4w9WgXcQ"></figure>'
+        '<figure data-block="pullquote" data-quote="Never again" data-by="The mayor"></figure>'
+        '<figure data-block="keyfacts" data-facts="Roads closed&#10;No one hurt"></figure>'
+    )
+    return make_article(body=body, **kwargs)
+
+
+def test_feed_items_draw_blocks_as_plain_images_and_links_and_name_their_photos(client):
+    photo = make_sized_image(alt="Firefighters on the roof", credit="Jane Doe")
+    story_with_blocks(photo)
+
+    response = client.get("/feed/")
+    [item] = ET.fromstring(response.content).find("channel").findall("item")
+
+    description = item.findtext("description")
+    assert 'src="https://news.example/media/' in description
+    assert 'alt="Firefighters on the roof"' in description
+    assert "<figcaption>Smouldering Jane Doe</figcaption>" in description
+    assert '<a href="https://youtu.be/dQw4w9WgXcQ">YouTube video' in description
+    assert "<blockquote><p>Never again</p><p>The mayor</p></blockquote>" in description
+    assert "<li>Roads closed</li><li>No one hurt</li>" in description
+    assert "data-block" not in description and "<script" not in description
+    assert f"image-{photo.pk}" in response["Surrogate-Key"].split()
+
+
+def test_a_feed_fetches_its_items_body_photos_in_one_query(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import schedule_known
+
+    def queries(stories: int) -> int:
+        section = make_section()
+        for _ in range(stories):
+            story_with_blocks(make_sized_image(), section=section)
+        schedule_known()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/{section.slug}/feed/").status_code == 200
+        return len(captured)
+
+    assert queries(2) == queries(6)

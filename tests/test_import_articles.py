@@ -20,12 +20,14 @@ from articles.models import (
     ArticleAuthor,
     ArticleSearch,
     Author,
+    BodyPicture,
     Correction,
     Revision,
     Section,
     Tag,
     TaggedArticle,
     WorkflowEvent,
+    photo_shown_to_readers,
 )
 from newsroom import page_cache
 from tests.factories import make_article, make_author, make_image, make_section
@@ -143,6 +145,99 @@ def test_markdown_with_front_matter_sets_every_field(tmp_path):
     assert "<h2>A heading</h2>" in article.body
     assert "&lt;script&gt;x()&lt;/script&gt;" in article.body
     assert "New sections: City." in out and "New authors: Ada Reporter, Bo Writer." in out
+
+
+BLOCKS_STORY = """---
+headline: Mill fire
+section: City
+---
+The fire started at 2am.
+
+```picture
+photo: {photo}
+caption: Crews worked through the night.
+size: wide
+```
+
+https://youtu.be/dQw4w9WgXcQ
+
+<https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42>
+
+https://example.com/fire-report
+
+A sentence naming https://youtu.be/dQw4w9WgXcQ stays text.
+
+```pullquote
+quote: We will "rebuild" it, & soon.
+by: The mayor
+```
+
+```keyfacts
+facts:
+  - Started at 2am
+  - No one was hurt
+```
+
+| Year | Fires |
+|:-----|------:|
+| 2024 | 3     |
+"""
+
+
+def test_markdown_pictures_embeds_quotes_facts_and_tables_import_as_blocks(tmp_path, client):
+    photo = make_image(alt="Firefighters on the mill roof", caption="Own caption", credit="J Doe")
+    path = tmp_path / "mill.md"
+    path.write_text(BLOCKS_STORY.format(photo=photo.pk), "utf-8")
+
+    run_import(path, "--publish")
+
+    body = Article.objects.get().body
+    assert (
+        f'<figure data-block="picture" data-photo="{photo.pk}" data-size="wide" '
+        'data-alt="Firefighters on the mill roof" data-caption="Crews worked through the '
+        'night." data-credit="J Doe"></figure>'
+    ) in body  # what the file leaves out is the photo's own, written out
+    youtube = '<figure data-block="embed" data-provider="youtube" data-url="https://'
+    assert body.count(youtube) == 2
+    assert (
+        '<p><a href="https://example.com/fire-report" rel="noopener noreferrer">'
+        "https://example.com/fire-report</a></p>"
+    ) in body
+    assert "<p>A sentence naming https://youtu.be/dQw4w9WgXcQ stays text.</p>" in body
+    assert (
+        '<figure data-block="pullquote" data-quote="We will &quot;rebuild&quot; it, &amp; '
+        'soon." data-by="The mayor"></figure>'
+    ) in body
+    assert 'data-block="keyfacts" data-title="Key facts"' in body
+    assert "<td>2024</td>" in body and "<th>Fires</th>" in body
+    assert list(BodyPicture.objects.values_list("image", flat=True)) == [photo.pk]
+    assert photo_shown_to_readers(photo)
+    assert client.get("/media/" + photo.file.name).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("block", "reason"),
+    [
+        ("```picture\nphoto: 999999\n```", "line 7: picture: no photo 999999 in the library"),
+        ("```picture\nphoto: {photo}\nsize: huge\n```", "line 7: picture: size 'huge'"),
+        ("```picture\nalt: No photo named\n```", "line 7: picture: `photo:` is missing"),
+        ("```picture\nphoto: {photo}\ncaption: a: b\n```", "line 9: picture: not valid"),
+        ("```pullquote\nby: Nobody\n```", "line 7: pullquote: `quote:` is missing"),
+        ("```keyfacts\nfacts: one\n```", "line 7: keyfacts: `facts:` must be a list"),
+    ],
+)
+def test_a_block_that_cannot_be_read_fails_its_file_naming_the_line(tmp_path, block, reason):
+    photo = make_image()
+    path = tmp_path / "bad.md"
+    front = "---\nheadline: Mill fire\nsection: City\n---\n"
+    path.write_text(front + "Text.\n\n" + block.format(photo=photo.pk) + "\n", "utf-8")
+    (tmp_path / "good.md").write_text(front.replace("Mill", "Barn") + "Text.\n", "utf-8")
+
+    _, err, _ = run_failing_import(tmp_path)
+
+    assert f"FAILED {path}: {reason}" in err
+    assert list(Article.objects.values_list("headline", flat=True)) == ["Barn fire"]
+    assert not BodyPicture.objects.exists()
 
 
 def test_tags_differing_only_in_case_or_unicode_form_are_one_tag(tmp_path):
@@ -531,7 +626,8 @@ def saved_world(purged: list[str], started: datetime) -> dict:
         prefix, _, number = key.rpartition("-")
         return f"{prefix}-{by_prefix[prefix][int(number)]}" if prefix in by_prefix else key
 
-    models = [Article, Section, Author, Tag, ArticleAuthor, TaggedArticle, Revision, WorkflowEvent]
+    models = [Article, Section, Author, Tag, ArticleAuthor, TaggedArticle, Revision, WorkflowEvent,
+              BodyPicture]  # fmt: skip
     return {
         **{model.__name__: rows(model) for model in models},
         "search": {headlines[pk]: row for pk, row in search_index().items()},
@@ -552,8 +648,15 @@ def test_stories_saved_together_are_saved_as_they_would_be_one_by_one(
     tmp_path, monkeypatch, django_capture_on_commit_callbacks, options, established
 ):
     twice = ["Ada Reporter", "Bo Writer", "ada reporter"]  # one byline, whatever the case
+    photo, other = make_image(caption="Own caption"), make_image()
+    pictures = f"```picture\nphoto: {photo.pk}\n```\n\n```picture\nphoto: {other.pk}\n```"
     write_story(tmp_path, "a.md", "Harbour   reopens", authors=twice, tags=["Café", "Harbour"],
-                extra="standfirst: After the storm.\n")  # fmt: skip
+                extra="standfirst: After the storm.\n", body=pictures)  # fmt: skip
+    (tmp_path / "more").mkdir()
+    exported = {"headline": "From an export", "slug": "from-an-export", "section": "City",
+                "body": f'<figure data-block="picture" data-photo="{other.pk}"></figure>'
+                        '<figure data-block="picture" data-photo="99999"></figure>'}  # fmt: skip
+    (tmp_path / "more" / "e.json").write_text(json.dumps({"articles": [exported]}), "utf-8")
     write_story(tmp_path, "b.md", "Ferry strike ends", section="city", authors=["Ada Reporter"],
                 tags=["'Cafe\u0301'", "HARBOUR", "Strikes"])  # fmt: skip
     write_story(tmp_path, "c.md", "Cup final tonight", section="Sport!", authors=["Cy Sports"],
@@ -587,7 +690,9 @@ def test_stories_saved_together_are_saved_as_they_would_be_one_by_one(
         model.objects.all().delete()
 
     assert imported(one_by_one=False) == expected
-    assert len(expected["search"]) == 4 + 2 * established
+    assert len(expected["search"]) == 5 + 2 * established
+    assert len(expected["BodyPicture"]) == 3  # a photo deleted since is not listed
+    assert (f"image-{photo.pk}" in expected["purged"]) == ("--publish" in options)
     assert ("sections" in expected["purged"]) == (options != [] and not established)
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.models import Article
 from articles.search import highlight, query_terms, rebuild_index, search_articles
 from tests.corpus import entries, needs_corpus
-from tests.factories import make_article, make_author, make_section
+from tests.factories import make_article, make_author, make_image, make_section
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +92,25 @@ def test_a_deleted_story_leaves_the_index(indexed):
     indexed(story.delete)
 
     assert headlines("ephemeral") == []
+
+
+def test_captions_quotes_and_facts_are_searched_but_never_an_embeds_address(indexed):
+    photo = make_image(alt="Firefighters", caption="Photo library caption")
+    body = (
+        "<p>The mill burned.</p>"
+        f'<figure data-block="picture" data-photo="{photo.pk}" data-caption="Smouldering '
+        'rafters"></figure>'
+        '<figure data-block="embed" data-url="https://youtu.be/dQw4w9WgXcQ"></figure>'
+        '<figure data-block="pullquote" data-quote="Unthinkable devastation" data-by="Mayor">'
+        "</figure>"
+        '<figure data-block="keyfacts" data-facts="Insurers notified&#10;Roads closed"></figure>'
+    )
+    indexed(make_article, headline="Mill fire", body=body)
+
+    for word in ("rafters", "unthinkable", "insurers", "mill"):
+        assert headlines(word) == ["Mill fire"], word
+    for word in ("dQw4w9WgXcQ", "youtu", "youtube", "caption"):
+        assert headlines(word) == [], word  # not the address, nor the photo's own caption
 
 
 def test_rebuild_index_covers_articles_written_without_save(indexed):
