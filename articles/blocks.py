@@ -7,13 +7,15 @@ it, in one fixed form (`normalise`, which the sanitiser calls after nh3):
             data-alt="…" data-caption="…" data-credit="…"></figure>
     <figure data-block="embed" data-provider="youtube" data-url="https://…"></figure>
     <figure data-block="pullquote" data-quote="…" data-by="…"></figure>
-    <figure data-block="keyfacts" data-title="…" data-facts="one fact&#10;another"></figure>
+    <figure data-block="keyfacts" data-title="…" data-facts="one fact
+    another"></figure>
 
-A picture's alt, caption or credit left out means the photo's own. Tables are plain table
-markup and a divider is `<hr>`. Readers get blocks drawn by `render()`: pictures as responsive
-`<picture>`s from the photo library (one query for all of them), embeds as click-to-load
-placeholders, quotes and facts as accessible markup. Storing the meaning rather than the
-markup lets a photo's renditions, or a provider's player, change without touching any story.
+(the facts one a line). A picture's alt, caption or credit left out means the photo's own.
+Tables are plain table markup and a divider is `<hr>`. Readers get blocks drawn by `render()`:
+pictures as responsive `<picture>`s from the photo library (one query for all of them), embeds
+as click-to-load placeholders, quotes and facts as accessible markup. Storing the meaning
+rather than the markup lets a photo's renditions, or a provider's player, change without
+touching any story.
 """
 
 import html
@@ -42,11 +44,13 @@ ATTRIBUTES = {
 }  # fmt: skip
 
 # An attribute's value may hold ">" (nh3 escapes it, but nothing here relies on that).
-_OPENING = r'((?:[^>"]|"[^"]*")*)>'
-_FIGURE = re.compile(rf"<figure\b{_OPENING}|</figure>")
+_INNER = r'(?:[^>"]|"[^"]*")*'
+_OPENING = rf"({_INNER})>"
+# What normalise() follows: figures (blocks are figures) and links (an embed inside one).
+_SCANNED = re.compile(rf"<figure\b(?P<figure>{_INNER})>|</figure>|(?P<link><a\b{_INNER}>|</a>)")
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 _STORED = re.compile(rf'<figure data-block="(\w+)"{_OPENING}</figure>')
-_PHOTO = re.compile(r'<figure data-block="picture" data-photo="(\d{1,18})"')
+_PHOTO = re.compile(r'<figure data-block="picture" data-photo="(\d{1,19})"')
 _TABLE = re.compile(r"<table>|</table>")
 
 
@@ -59,33 +63,47 @@ def normalise(body: str) -> str:
     out: list[str] = []
     position = 0
     inside = 0  # how deep in the figure of a block being replaced
-    for match in _FIGURE.finditer(body):
-        opening = match.group(1) is not None
+    links = 0  # how many links the text at this point is inside
+    for match in _SCANNED.finditer(body):
+        attributes = match.group("figure")
+        if match.group("link"):
+            if not inside:
+                links = max(0, links + (-1 if match.group("link") == "</a>" else 1))
+            continue
+        opening = attributes is not None
         if inside:
             inside += 1 if opening else -1
             if not inside:
                 position = match.end()
             continue
-        if opening and "data-block=" in match.group(1):
+        if opening and "data-block=" in attributes:
             out.append(body[position : match.start()])
-            out.append(stored_form(_attributes(match.group(1))))
+            out.append(stored_form(_attributes(attributes), in_link=links > 0))
             inside = 1
+        elif opening and attributes.strip():
+            # A plain figure (text and a caption) has no attribute: a block's would be an
+            # address or words no block draws, shown to readers as is.
+            out.append(body[position : match.start()] + "<figure>")
+            position = match.end()
     out.append(body[position:] if not inside else "")
     return "".join(out)
 
 
-def stored_form(attributes: Mapping[str, str]) -> str:
+def stored_form(attributes: Mapping[str, str], *, in_link=False) -> str:
+    """`in_link`: the block sits inside a link, where an embed (its button, its link) or a
+    link made of it cannot go: a browser would take the links apart, and the next save with
+    them, so it becomes its address as text."""
     kind = attributes.get("block")
     if kind == "picture":
         return _stored_picture(attributes)
     if kind == "embed":
-        return _stored_embed(attributes.get("url", ""))
+        return _stored_embed(attributes.get("url", ""), in_link)
     if kind == "pullquote":
         quote = _text(attributes, "quote")
         return _figure("pullquote", quote=quote, by=_text(attributes, "by")) if quote else ""
     if kind == "keyfacts":
         lines = attributes.get("facts", "").split("\n")
-        facts = [fact[: LIMITS["fact"]] for fact in map(clean_line, lines) if fact][:MAX_FACTS]
+        facts = [fact for fact in (_cut(line, "fact") for line in lines) if fact][:MAX_FACTS]
         title = _text(attributes, "title") or "Key facts"
         return _figure("keyfacts", title=title, facts="\n".join(facts)) if facts else ""
     return ""
@@ -105,14 +123,16 @@ def _stored_picture(attributes) -> str:
     )
 
 
-def _stored_embed(url: str) -> str:
+def _stored_embed(url: str, in_link: bool) -> str:
     embed = embeds.find(url)
-    if embed:
+    if embed and not in_link:
         return _figure("embed", provider=embed.provider.key, url=embed.url)
-    url = url.strip()
-    if re.match(r"https?://[^\s\"'<>]+$", url, re.IGNORECASE) and len(url) <= 2000:
-        return format_html('<p><a href="{}" rel="noopener noreferrer">{}</a></p>', url, url)
-    return ""
+    url = embed.url if embed else url.strip()
+    if not (re.match(r"https?://[^\s\"'<>]+$", url, re.IGNORECASE) and len(url) <= 2000):
+        return ""
+    if in_link:
+        return format_html("<p>{}</p>", url)
+    return format_html('<p><a href="{}" rel="noopener noreferrer">{}</a></p>', url, url)
 
 
 def _figure(kind: str, **attributes: str) -> str:
@@ -129,7 +149,13 @@ def _attributes(text: str) -> dict[str, str]:
 
 
 def _text(attributes, name: str) -> str:
-    return clean_line(attributes.get(name, ""))[: LIMITS[name]]
+    return _cut(attributes.get(name, ""), name)
+
+
+def _cut(text: str, limit: str) -> str:
+    # Stripped after the cut as well, or a cut before a space would lose that space only at
+    # the next save: a stored body must come out of the sanitiser unchanged.
+    return clean_line(text)[: LIMITS[limit]].rstrip()
 
 
 def photo_ids(bodies: Iterable[str]) -> set[int]:
@@ -159,9 +185,16 @@ def body_photos(article) -> dict[int, Image]:
     """The photos the story's body shows, by pk: one query however many, once per instance
     (the page's body and its JSON-LD share them)."""
     if getattr(article, "_body_photos", None) is None:
-        ids = photo_ids([article.body])
-        article._body_photos = Image.objects.in_bulk(ids) if ids else {}
+        prefetch_body_photos([article])
     return article._body_photos
+
+
+def prefetch_body_photos(stories) -> None:
+    """body_photos() for a list of stories (a feed's items) in one query."""
+    ids = photo_ids(story.body for story in stories)
+    photos = Image.objects.in_bulk(ids) if ids else {}
+    for story in stories:
+        story._body_photos = photos
 
 
 def pictures_in_order(article) -> list[Image]:
@@ -209,7 +242,7 @@ def _picture_context(image, attributes, signed: bool, lead: bool) -> dict:
         "alt": attributes.get("alt") or image.alt,
         "caption": attributes.get("caption", image.caption),
         "credit": attributes.get("credit", image.credit),
-        "signed": signed,
+        "preview": signed,  # the picture tag signs photo addresses on a preview
         "lead": lead,
     }
 

@@ -11,8 +11,6 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
-from photos.models import Image
-
 from . import blocks, caching, paging
 from .metadata import absolute_url, share_image
 from .models import Article, Author, Section, Tag
@@ -90,12 +88,9 @@ class SiteFeed(Feed):
     def items(self, obj=None):
         shown = Article.objects.for_listing().prefetch_related("tags").newest_first()
         stories = paging.rows(self.stories(obj), 0, FEED_ITEMS, shown=shown)
-        # The photos every item's body shows, in one query for the whole feed: left where
-        # blocks.body_photos() keeps a story's (its description and share_image() read them).
-        ids = blocks.photo_ids(story.body for story in stories)
-        photos = Image.objects.in_bulk(ids) if ids else {}
-        for story in stories:
-            story._body_photos = photos
+        # The photos every item's body shows, in one query for the whole feed (each item's
+        # description and share_image() read them).
+        blocks.prefetch_body_photos(stories)
         return stories
 
     def item_title(self, item):

@@ -32,7 +32,8 @@ class Head(HTMLParser):
         self.links: dict[str, list[str]] = {}
         self.title = ""
         self.json_ld: list[str] = []
-        self.scripts = 0
+        self.scripts = 0  # inline ones
+        self.script_files = []
         self.h1 = 0
         self._in = None
 
@@ -44,6 +45,8 @@ class Head(HTMLParser):
                 self.meta.setdefault(key, []).append(attrs.get("content"))
         elif tag == "link":
             self.links.setdefault(attrs.get("rel"), []).append(attrs.get("href"))
+        elif tag == "script" and attrs.get("src"):
+            self.script_files.append(attrs["src"])
         elif tag == "script":
             self.scripts += 1
             self._in = "json" if attrs.get("type") == "application/ld+json" else "script"
@@ -194,6 +197,7 @@ def test_a_script_tag_in_any_field_cannot_break_out_of_the_json_ld(client):
     assert response.status_code == 200
     assert "<script>alert(1)" not in html
     assert head.scripts == 1  # only the JSON-LD itself
+    assert [src.rsplit("/", 1)[1] for src in head.script_files] == ["embeds.js"]
     assert head.h1 == 1
     data = json.loads(head.json_ld[0])
     assert data["headline"] == HOSTILE
@@ -242,3 +246,79 @@ def test_metadata_adds_no_query_to_the_article_page(client):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(story.get_absolute_url()).status_code == 200
     assert len(queries) <= 6
+
+
+# --- Pictures inside the body -------------------------------------------------------------------
+
+
+def inline(image, **attributes) -> str:
+    extra = "".join(f' data-{name}="{value}"' for name, value in attributes.items())
+    return f'<figure data-block="picture" data-photo="{image.pk}"{extra}></figure>'
+
+
+def json_ld_of(client, story) -> dict:
+    [raw] = head_of(client, story.get_absolute_url()).json_ld
+    return json.loads(raw)
+
+
+def social_url(image) -> str:
+    return image.social_rendition().url
+
+
+def test_json_ld_lists_the_hero_then_each_inline_picture_once_in_body_order(client):
+    hero, first, second = (make_sized_image() for _ in range(3))
+    body = (
+        f"<p>One.</p>{inline(second)}<p>Two.</p>{inline(hero)}{inline(first)}"
+        f"{inline(second, size='wide')}"
+    )
+    story = make_article(hero_image=hero, body=body)
+
+    images = json_ld_of(client, story)["image"]
+
+    assert [image["url"] for image in images] == [social_url(i) for i in (hero, second, first)]
+    assert all(image["@type"] == "ImageObject" for image in images)
+    assert {(image["width"], image["height"]) for image in images} == {(1200, 630)}
+
+
+def test_json_ld_leaves_out_a_picture_whose_photo_was_deleted(client):
+    kept, gone = make_sized_image(), make_sized_image()
+    story = make_article(body=inline(gone) + inline(kept))
+    gone.delete()
+
+    assert [image["url"] for image in json_ld_of(client, story)["image"]] == [social_url(kept)]
+
+
+def test_without_a_hero_the_first_inline_picture_is_the_social_card(client):
+    first, second = make_sized_image(alt="Ferry at the pier"), make_sized_image()
+    story = make_article(body=f"<p>Intro.</p>{inline(first)}{inline(second)}")
+    head = head_of(client, story.get_absolute_url())
+    meta = {key: values[0] for key, values in head.meta.items()}
+
+    assert meta["og:image"] == social_url(first)
+    assert meta["twitter:card"] == "summary_large_image"
+    assert meta["twitter:image"] == social_url(first)
+    assert [image["url"] for image in json.loads(head.json_ld[0])["image"]] == [
+        social_url(first), social_url(second),
+    ]  # fmt: skip
+
+
+def test_with_a_hero_the_social_card_is_the_hero_whatever_the_body_shows(client):
+    hero, first = make_sized_image(), make_sized_image()
+    story = make_article(hero_image=hero, body=inline(first))
+
+    assert head_of(client, story.get_absolute_url()).meta["og:image"] == [social_url(hero)]
+
+
+def test_words_of_an_inline_picture_cannot_break_out_of_the_json_ld_or_the_head(client):
+    photo = make_sized_image(alt=HOSTILE, caption=HOSTILE, credit=HOSTILE)
+    escaped = HOSTILE.replace("<", "&lt;").replace(">", "&gt;")
+    story = make_article(body=inline(photo, alt=escaped, caption=escaped, credit=escaped))
+    html = client.get(story.get_absolute_url()).content.decode()
+    head = Head()
+    head.feed(html)
+
+    assert "<script>alert(1)" not in html
+    assert len(head.json_ld) == 1
+    assert html.count("<script") == head.scripts + len(head.script_files)
+    assert html.count("<script>") == 0  # every script is the JSON-LD or a file of ours
+    assert json.loads(head.json_ld[0])["image"][0]["url"] == social_url(photo)

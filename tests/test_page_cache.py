@@ -364,3 +364,39 @@ def test_a_purge_landing_as_a_drawn_page_is_stored_never_leaves_it_served(rf, mo
     monkeypatch.setattr(page_cache, "_versions", read_versions)
 
     assert page_cache._lookup(page_cache._page_key(rf.get("/racing/")))[0] is None
+
+
+def test_editing_a_photo_shown_inside_a_body_purges_the_page_showing_it(client, site):
+    inline = make_image(photo_bytes((700, 400)), alt="A quay at noon", caption="The old quay")
+    story = make_article(
+        section=site["sport"], headline="Regatta day",
+        body=f'<p>Boats.</p><figure data-block="picture" data-photo="{inline.pk}"></figure>',
+    )  # fmt: skip
+    pages = warm(client, site)
+    url = story.get_absolute_url()
+    assert f"image-{inline.pk}" in keys(client.get(url))
+    assert cached(client, url)
+
+    inline.alt, inline.caption = "Cranes over the quay", "The new quay"
+    inline.save()
+
+    page = client.get(url).content.decode()
+    assert "Cranes over the quay" in page and "The new quay" in page
+    for name in ["first", "second", "news"]:
+        assert cached(client, pages[name]), name
+
+
+def test_a_photo_only_named_by_a_picture_block_of_its_own_words_still_purges_it(client, site):
+    # Per-use words replace the photo's; its file and renditions are still the photo's own.
+    inline = make_image(photo_bytes((700, 400)))
+    story = make_article(
+        body=f'<figure data-block="picture" data-photo="{inline.pk}" data-alt="Own alt" '
+        'data-caption="Own caption" data-credit="Own credit"></figure>',
+    )  # fmt: skip
+    url = story.get_absolute_url()
+    client.get(url)
+    assert cached(client, url)
+
+    inline.make_renditions()
+
+    assert not cached(client, url)

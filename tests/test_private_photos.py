@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
-from articles import preview, workflow
+from articles import preview, revisions, workflow
 from articles.models import Article
 from photos import images
 from tests.browser import BROWSER_TEST
@@ -105,6 +105,68 @@ def test_a_half_signed_in_staff_member_gets_nothing_private(client, photo):
     assert statuses(client, photo) == {404}
 
 
+# --- Pictures inside a story's body ------------------------------------------------------------
+
+
+def inline(photo) -> str:
+    return f'<p>Intro.</p><figure data-block="picture" data-photo="{photo.pk}"></figure>'
+
+
+def test_a_photo_only_inside_a_draft_body_is_not_served_to_the_public(
+    client, photo, hidden_story_fields
+):
+    make_article(body=inline(photo), **hidden_story_fields)
+
+    assert statuses(client, photo) == {404}
+
+
+def test_a_photo_inside_a_body_is_public_while_the_story_is(client, photo):
+    editor = make_staff("Editor")
+    story = make_article(body=inline(photo), state=Article.State.DRAFT, published_at=None)
+
+    workflow.take(story, "publish", by=editor)
+    assert statuses(client, photo) == {200}
+
+    workflow.take(story, "withdraw", by=editor, comment="Legal")
+    assert statuses(client, photo) == {404}
+
+    workflow.take(story, "republish", by=editor)
+    assert statuses(client, photo) == {200}
+
+
+def test_a_photo_taken_out_of_a_live_body_is_private_again_once_that_is_live(client, photo):
+    editor = make_staff("Editor")
+    story = make_article(body=inline(photo))
+    assert statuses(client, photo) == {200}
+
+    content = {**revisions.current_content(story), "body": "<p>No picture now.</p>"}
+    revisions.save_edit(story, content, by=editor)
+    assert statuses(client, photo) == {200}  # readers still see it until the change is live
+
+    workflow.take(Article.objects.get(pk=story.pk), "publish_changes", by=editor)
+    assert statuses(client, photo) == {404}
+
+
+def test_a_photo_added_to_a_live_body_is_private_until_the_change_is_live(client, photo):
+    editor = make_staff("Editor")
+    story = make_article()
+    content = {**revisions.current_content(story), "body": inline(photo)}
+    revisions.save_edit(story, content, by=editor)
+    assert statuses(client, photo) == {404}
+
+    workflow.take(Article.objects.get(pk=story.pk), "publish_changes", by=editor)
+    assert statuses(client, photo) == {200}
+
+
+def test_a_photo_also_in_another_public_story_stays_public(client, photo):
+    editor = make_staff("Editor")
+    make_article(body=inline(photo))
+    story = make_article(body=inline(photo))
+
+    workflow.take(story, "withdraw", by=editor, comment="Legal")
+    assert statuses(client, photo) == {200}
+
+
 # --- Previews ---------------------------------------------------------------------------------
 
 
@@ -125,6 +187,39 @@ def test_a_preview_shows_its_unpublished_photo_through_signed_addresses(client, 
         assert response.status_code == 200, url
         assert response["Cache-Control"] == "private, no-store"
     assert statuses(client, photo) == {404}  # the same files, unsigned
+
+
+def test_a_preview_shows_its_unpublished_inline_photos_through_signed_addresses(client, photo):
+    writer = make_staff("Writer")
+    other = make_image(photo_bytes((800, 600)))
+    body = inline(photo) + f'<figure data-block="picture" data-photo="{other.pk}"></figure>'
+    story = make_article(body=body, state=Article.State.DRAFT, published_at=None)
+    page = client.get(preview.preview_url(story, by=writer)).content.decode()
+
+    body_html = page.split('<div class="story__body">', 1)[1]
+    unsigned = re.findall(r'/media/[^\s"?]+(?=[\s",])', body_html)
+    signed = _signed_addresses(body_html)
+    assert not unsigned, unsigned
+    keys = {image.renditions["key"] for image in (photo, other)}
+    assert {re.search(r"/media/renditions/\w+/(\w+)/", url).group(1) for url in signed} == keys
+    for url in signed:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "private, no-store"
+    assert statuses(client, photo) == statuses(client, other) == {404}
+
+
+def test_pending_changes_preview_signs_a_photo_readers_cannot_fetch_yet(client, photo):
+    editor = make_staff("Editor")
+    story = make_article()
+    content = {**revisions.current_content(story), "body": inline(photo)}
+    revisions.save_edit(story, content, by=editor)
+    page = client.get(preview.preview_url(story, by=editor)).content.decode()
+
+    signed = _signed_addresses(page)
+    assert signed
+    assert {client.get(url).status_code for url in signed} == {200}
+    assert statuses(client, photo) == {404}
 
 
 def test_a_signature_is_for_one_file_and_one_expiry(client, photo, settings):

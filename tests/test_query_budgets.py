@@ -9,7 +9,9 @@ from tests.factories import (
     make_article,
     make_author,
     make_correction,
+    make_image,
     make_section,
+    photo_bytes,
     schedule_known,
 )
 
@@ -84,3 +86,61 @@ def test_article_page_stays_within_budget_whatever_its_bylines_tags_and_correcti
     with django_assert_max_num_queries(ARTICLE_PAGE_BUDGET):
         response = client.get(story.get_absolute_url())
     assert response.content.decode().count("An earlier version misspelled a name.") == size
+
+
+# --- Pictures inside bodies -----------------------------------------------------------------------
+
+
+def body_with_pictures(count: int) -> str:
+    """A body showing `count` different library photos between paragraphs."""
+    photos = [make_image(photo_bytes((640, 400))) for _ in range(count)]
+    return "".join(
+        f'<p>Paragraph {n}.</p><figure data-block="picture" data-photo="{photo.pk}" '
+        f'data-size="{("inline", "wide", "full")[n % 3]}" data-caption="Picture {n}"></figure>'
+        for n, photo in enumerate(photos)
+    )
+
+
+def story_with(pictures: int, size: int):
+    """A story with a hero, `pictures` inline pictures, and `size` bylines, tags and corrections."""
+    story = make_article(
+        authors=[make_author() for _ in range(size)], tags=[f"t{n}" for n in range(size)],
+        hero_image=make_image(photo_bytes((640, 400))), body=body_with_pictures(pictures),
+    )  # fmt: skip
+    for _ in range(size):
+        make_correction(story)
+        make_article(section=story.section, tags=["t0"])
+    return story
+
+
+def test_inline_pictures_cost_one_query_for_them_all_at_any_data_size(client):
+    plain = queries_for(client, story_with(0, 2).get_absolute_url())
+    small = story_with(6, 2)
+    small_queries = queries_for(client, small.get_absolute_url())
+    large = story_with(6, 7)
+    large_queries = queries_for(client, large.get_absolute_url())
+    page = client.get(large.get_absolute_url()).content.decode()
+
+    assert small_queries == large_queries <= plain + 1
+    assert large_queries <= ARTICLE_PAGE_BUDGET + 1
+    assert page.count('<figure class="picture picture--') == 6
+
+
+def test_the_number_of_inline_pictures_does_not_change_the_number_of_queries(client):
+    assert queries_for(client, story_with(1, 1).get_absolute_url()) == queries_for(
+        client, story_with(9, 1).get_absolute_url()
+    )
+
+
+def test_feeds_fetch_every_items_pictures_in_one_query(client):
+    section = make_section()
+    for _ in range(2):
+        make_article(section=section, body=body_with_pictures(2))
+    small = {url: queries_for(client, url) for url in ["/feed/", "/feed/atom/"]}
+    for _ in range(6):
+        make_article(section=section, body=body_with_pictures(3))
+    large = {url: queries_for(client, url) for url in ["/feed/", "/feed/atom/"]}
+    rss = client.get("/feed/").content.decode()
+
+    assert small == large
+    assert rss.count('&lt;img src="http') == 2 * 2 + 6 * 3  # each picture, as an image
