@@ -1,15 +1,19 @@
 """RSS 2.0 feeds of the site, a section, a tag and an author; an Atom feed of the whole site.
 
 Every link is absolute from SITE_URL (not the request's host), so a feed fetched through a
-proxy or an internal address still points readers at the public site.
+proxy or an internal address still points readers at the public site. An item's id (RSS guid,
+Atom id) names the story, not its address, so a renamed story is not new to feed readers.
 """
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
 
 from . import blocks, caching, paging
 from .metadata import absolute_url, share_image
@@ -42,7 +46,24 @@ class RssWithMedia(MediaContentMixin, Rss201rev2Feed):
 
 
 class AtomWithMedia(MediaContentMixin, Atom1Feed):
-    pass
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, page in item.get("authors", ()):  # Atom gives each person their own
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", page)
+            handler.endElement("author")
+
+
+def corrections_html(article) -> str:
+    """The story's corrections, as its page shows them: feed readers see them too."""
+    corrections = article.corrections.all()
+    if not corrections:
+        return ""
+    rows = ((date_format(c.published_at, "j F Y"), c.text) for c in corrections)
+    return format_html(
+        "<h2>Corrections</h2><ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows)
+    )
 
 
 class SiteFeed(Feed):
@@ -63,6 +84,10 @@ class SiteFeed(Feed):
 
     def list_keys(self, obj) -> set[str]:
         return {"feeds"}
+
+    @property
+    def language(self):
+        return settings.SITE_LANGUAGE
 
     def as_text(self, value: str) -> str:
         """A title or description as readers will take it: RSS readers render these as HTML
@@ -86,7 +111,8 @@ class SiteFeed(Feed):
         return Article.objects.published().newest_first()
 
     def items(self, obj=None):
-        shown = Article.objects.for_listing().prefetch_related("tags").newest_first()
+        shown = Article.objects.for_listing().prefetch_related("tags", "corrections")
+        shown = shown.newest_first()
         stories = paging.rows(self.stories(obj), 0, FEED_ITEMS, shown=shown)
         # The photos every item's body shows, in one query for the whole feed (each item's
         # description and share_image() read them).
@@ -98,15 +124,22 @@ class SiteFeed(Feed):
 
     def item_description(self, item):
         # The standfirst as escaped text, then the body the sanitiser stored, its blocks drawn
-        # for feed readers (plain images and links: no script, no placeholders).
+        # for feed readers (plain images and links: no script, no placeholders), then any
+        # corrections.
         standfirst = f"<p><strong>{escape(item.standfirst)}</strong></p>" if item.standfirst else ""
-        return standfirst + blocks.feed_html(item.body, blocks.body_photos(item), absolute_url)
+        body = blocks.feed_html(item.body, blocks.body_photos(item), absolute_url)
+        return standfirst + body + corrections_html(item)
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())
 
+    item_guid_is_permalink = False
+
     def item_guid(self, item):
-        return absolute_url(item.get_absolute_url())
+        """A tag URI (RFC 4151) of the site's host, the day the story was created and its
+        number: the same for the story's whole life, whatever its address becomes."""
+        host = urlsplit(settings.SITE_URL).hostname
+        return f"tag:{host},{item.created_at:%Y-%m-%d}:article-{item.pk}"
 
     def item_pubdate(self, item):
         return item.published_at
@@ -132,6 +165,13 @@ class AtomSiteFeed(SiteFeed):
 
     def author_name(self, obj=None):
         return settings.SITE_NAME  # Atom wants an author for entries without a byline
+
+    def item_author_name(self, item):
+        return None  # each byline is an <author> of its own (item_extra_kwargs)
+
+    def item_extra_kwargs(self, item):
+        authors = [(a.name, absolute_url(a.get_absolute_url())) for a in item.byline_authors()]
+        return {**super().item_extra_kwargs(item), "authors": authors}
 
 
 class SectionFeed(SiteFeed):

@@ -125,6 +125,16 @@ def news_article(article: Article, tags) -> dict:
         "keywords": [tag.name for tag in tags],
         "inLanguage": settings.SITE_LANGUAGE,
     }
+    corrections = article.corrections.all()
+    if corrections:  # what the page's Corrections box says, for machines too
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": correction.text,
+                "datePublished": w3c_datetime(correction.published_at),
+            }
+            for correction in corrections
+        ]
     # Every picture the page shows, the hero first: search engines pick the best fit.
     pictures = [article.hero_image, *blocks.pictures_in_order(article)]
     found = [image_data(image) for image in dict.fromkeys(filter(None, pictures))]

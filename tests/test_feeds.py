@@ -5,9 +5,16 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 from defusedxml import ElementTree as ET
+from django.core.cache import cache
 from django.utils import timezone
 
-from tests.factories import make_article, make_author, make_section, make_sized_image
+from tests.factories import (
+    make_article,
+    make_author,
+    make_correction,
+    make_section,
+    make_sized_image,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +56,10 @@ def test_site_feed_items_carry_absolute_links_dates_bylines_tags_and_the_hero_im
     url = "https://news.example" + story.get_absolute_url()
     assert item.findtext("title") == "Harbour bridge reopens"
     assert item.findtext("link") == url
-    assert item.findtext("guid") == url
+    assert (
+        item.findtext("guid") == f"tag:news.example,{story.created_at:%Y-%m-%d}:article-{story.pk}"
+    )
+    assert item.find("guid").get("isPermaLink") == "false"
     assert parsedate_to_datetime(item.findtext("pubDate")) == when.replace(microsecond=0)
     assert item.findtext(f"{DC}creator") == "Ada Reporter, Bo Writer"
     assert sorted(c.text for c in item.findall("category")) == ["City", "Transport"]
@@ -208,3 +218,57 @@ def test_a_feed_fetches_its_items_body_photos_in_one_query(client):
         return len(captured)
 
     assert queries(2) == queries(6)
+
+
+def test_a_renamed_story_keeps_its_feed_id_so_readers_do_not_see_it_again(client):
+    story = make_article(headline="Bridge reopens", slug="bridge-reopens")
+    [before] = rss_items(client, "/feed/")[1]
+    entry_id = ET.fromstring(client.get("/feed/atom/").content).find(f"{ATOM}entry/{ATOM}id")
+
+    story.slug = "harbour-bridge-reopens-early"
+    story.save()
+    cache.clear()
+    [after] = rss_items(client, "/feed/")[1]
+
+    assert after.findtext("link").endswith("/harbour-bridge-reopens-early/")
+    assert after.findtext("guid") == before.findtext("guid")
+    atom = ET.fromstring(client.get("/feed/atom/").content)
+    assert atom.find(f"{ATOM}entry/{ATOM}id").text == entry_id.text == before.findtext("guid")
+
+
+def test_feeds_speak_the_sites_language(client, settings):
+    settings.SITE_LANGUAGE = "cy"
+    make_article()
+
+    channel, _ = rss_items(client, "/feed/")
+    atom = ET.fromstring(client.get("/feed/atom/").content)
+
+    assert channel.findtext("language") == "cy"
+    assert atom.get("{http://www.w3.org/XML/1998/namespace}lang") == "cy"
+
+
+def test_atom_gives_each_author_of_a_byline_an_author_element(client):
+    ada, bo = make_author(name="Ada Reporter"), make_author(name="Bo Writer")
+    make_article(authors=[ada, bo])
+    make_article(headline="Unsigned")
+
+    atom = ET.fromstring(client.get("/feed/atom/").content)
+    signed, unsigned = sorted(atom.findall(f"{ATOM}entry"), key=lambda e: len(e))[::-1]
+
+    names = [a.findtext(f"{ATOM}name") for a in signed.findall(f"{ATOM}author")]
+    pages = [a.findtext(f"{ATOM}uri") for a in signed.findall(f"{ATOM}author")]
+    assert names == ["Ada Reporter", "Bo Writer"]
+    assert pages == [f"https://news.example{a.get_absolute_url()}" for a in (ada, bo)]
+    assert unsigned.findall(f"{ATOM}author") == []  # the feed's own author covers it
+    assert atom.find(f"{ATOM}author").findtext(f"{ATOM}name")
+
+
+def test_corrections_reach_feed_readers(client):
+    story = make_article(headline="Council vote")
+    make_correction(story, text="The vote was 7 to 4, not 8 to 3 <as first said>.")
+
+    [item] = rss_items(client, "/feed/")[1]
+    description = item.findtext("description")
+
+    assert "<h2>Corrections</h2>" in description
+    assert "The vote was 7 to 4, not 8 to 3 &lt;as first said&gt;." in description

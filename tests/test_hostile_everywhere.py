@@ -175,8 +175,8 @@ RSS_ELEMENTS = {
 }  # fmt: skip
 ATOM_ELEMENTS = {
     *(f"{ATOM}{name}" for name in ["feed", "title", "link", "id", "updated", "subtitle",
-                                   "author", "name", "entry", "published", "summary",
-                                   "category"]),
+                                   "author", "name", "uri", "entry", "published",
+                                   "summary", "category"]),
     f"{MEDIA}content", f"{MEDIA}description",
 }  # fmt: skip
 SITEMAP_ELEMENTS = {

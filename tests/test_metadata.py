@@ -15,6 +15,7 @@ from articles.metadata import cut_at_word, first_paragraph
 from tests.factories import (
     make_article,
     make_author,
+    make_correction,
     make_section,
     make_sized_image,
     schedule_known,
@@ -322,3 +323,16 @@ def test_words_of_an_inline_picture_cannot_break_out_of_the_json_ld_or_the_head(
     assert html.count("<script") == head.scripts + len(head.script_files)
     assert html.count("<script>") == 0  # every script is the JSON-LD or a file of ours
     assert json.loads(head.json_ld[0])["image"][0]["url"] == social_url(photo)
+
+
+def test_corrections_are_in_the_json_ld_as_on_the_page(client):
+    story = make_article(headline="Council vote")
+    make_correction(story, text="The vote was 7 to 4, not 8 to 3.")
+
+    data = json_ld_of(client, story)
+
+    [correction] = data["correction"]
+    assert correction["@type"] == "CorrectionComment"
+    assert correction["text"] == "The vote was 7 to 4, not 8 to 3."
+    assert correction["datePublished"].startswith(f"{story.corrections.get().published_at:%Y-}")
+    assert "correction" not in json_ld_of(client, make_article(headline="Nothing to correct"))

@@ -85,7 +85,8 @@ def test_article_page_stays_within_budget_whatever_its_bylines_tags_and_correcti
     schedule_known()
     with django_assert_max_num_queries(ARTICLE_PAGE_BUDGET):
         response = client.get(story.get_absolute_url())
-    assert response.content.decode().count("An earlier version misspelled a name.") == size
+    # Each correction is on the page twice: in its Corrections box and in the JSON-LD.
+    assert response.content.decode().count("An earlier version misspelled a name.") == 2 * size
 
 
 # --- Pictures inside bodies -----------------------------------------------------------------------
