@@ -65,6 +65,7 @@ LOGIN = "login"  # a redirect to the admin's sign-in page; nothing changed
 DENIED = "denied"  # 403, 404, or the admin's "perhaps it was deleted" redirect to its index
 # (for an object the user may not see); nothing changed
 NOT_ALLOWED = "not allowed"  # 405: the view takes other methods; nothing changed
+REFUSED = "refused"  # 400: an endpoint's answer to input it will not take; nothing changed
 
 # Only in the draft's headline, slug and one of its tags: no one who may not see the draft
 # may find it in a page, a redirect or a JSON answer.
@@ -327,6 +328,20 @@ EXPECTATIONS: dict[str, Row] = {
     "admin/articles/article/<path:object_id>/heartbeat/": Row(
         staff(NOT_ALLOWED), staff(OK, other_writer=DENIED), _draft
     ),
+    # The live preview draws what is posted and saves nothing; a story's own needs its view.
+    "admin/articles/article/live-preview/": Row(
+        staff(OK), staff(OK), body=lambda w: {"headline": "A new story"}
+    ),
+    "admin/articles/article/<path:object_id>/live-preview/": Row(
+        staff(OK, other_writer=DENIED),
+        staff(OK, other_writer=DENIED),
+        _draft,
+        body=lambda w: {"headline": "Qqsecret plans, typed"},
+    ),
+    # The editor's photo picker: every role may browse the library and upload to it; an
+    # upload without a file or alt text is refused.
+    "admin/photos/image/picker/": Row(staff(OK), staff(NOT_ALLOWED)),
+    "admin/photos/image/picker/upload/": Row(staff(NOT_ALLOWED), staff(REFUSED)),
     # The writer's own preview link: they and the editors who cover the story may revoke it.
     "admin/articles/article/<path:object_id>/previews/<int:link_id>/revoke/": Row(
         staff(NOT_ALLOWED),
@@ -501,6 +516,7 @@ def _judge(expected: str, response, changed: bool) -> bool:
         LOGIN: to_login and not changed,
         DENIED: denied and not changed,
         NOT_ALLOWED: status == 405 and not changed,
+        REFUSED: status == 400 and not changed,
     }[expected]
 
 
