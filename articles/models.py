@@ -400,6 +400,21 @@ class Article(models.Model):
         max_length=10, choices=ChangesState.choices, blank=True, default="", editable=False
     )
 
+    # Planning: a story can be on the desk's plan before it has any text (see planning/).
+    brief = models.CharField(
+        max_length=300, blank=True, help_text="One line for the plan: what the story will say."
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assignments", limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="Who is writing it.",
+    )  # fmt: skip
+    deadline = models.DateTimeField(null=True, blank=True, help_text="When the copy is due.")
+    planned_for = models.DateTimeField(
+        "planned publish time", null=True, blank=True,
+        help_text="When the desk means to publish it; scheduling it sets the real time.",
+    )  # fmt: skip
+
     seo_title = models.CharField("SEO title", max_length=120, blank=True)
     seo_description = models.CharField("meta description", max_length=320, blank=True)
     canonical_url = models.URLField(
@@ -470,6 +485,7 @@ class Article(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_slug = instance.__dict__.get("slug")
         instance._loaded_published_at = instance.__dict__.get("published_at")
+        instance._loaded_assignee_id = instance.__dict__.get("assignee_id")
         return instance
 
     def copy_publish_time(self):

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from . import caching, preview, revisions
+from . import caching, preview, revisions, signals
 from .models import Article, Section, WorkflowEvent
 
 logger = logging.getLogger("newsroom.workflow")
@@ -296,6 +296,10 @@ def _move(
         by.get_username() if by else "system", action, article.pk, source, target,
     )  # fmt: skip
     caching.story_moved(article, source, target)
+    signals.story_moved.send(
+        sender=Article, article=article, action=action, source=source, target=target,
+        actor=by, comment=comment,
+    )  # fmt: skip
     return True
 
 

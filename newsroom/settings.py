@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "photos",
     "articles",
+    "planning",
 ]
 
 # The story editor's body blocks (static/articles/admin/body_blocks.js), loaded by
