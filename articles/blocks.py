@@ -10,7 +10,8 @@ it, in one fixed form (`normalise`, which the sanitiser calls after nh3):
     <figure data-block="keyfacts" data-title="…" data-facts="one fact
     another"></figure>
 
-(the facts one a line). A picture's alt, caption or credit left out means the photo's own.
+(the facts one a line). A picture's alt, caption or credit left out means the photo's own; an
+empty alt marks a decorative use (readers get alt="").
 Tables are plain table markup and a divider is `<hr>`. Readers get blocks drawn by `render()`:
 pictures as responsive `<picture>`s from the photo library (one query for all of them), embeds
 as click-to-load placeholders, quotes and facts as accessible markup. Storing the meaning
@@ -27,7 +28,7 @@ from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from newsroom.text import clean_line
-from photos.models import Image
+from photos.models import Image, repeats
 
 from . import embeds
 
@@ -235,12 +236,20 @@ def render(body: str, photos: Mapping[int, object], *, signed=False, lead=False)
 
 
 def _picture_context(image, attributes, signed: bool, lead: bool) -> dict:
-    # Left out means the photo's own; an empty caption or credit means none.
+    # Left out means the photo's own (none for a decorative photo); an empty alt text means
+    # this use is decorative, as an empty caption or credit means none. A decorative photo
+    # keeps an alt text only where a story wrote its own, not the library's copied in.
+    caption = attributes.get("caption", image.caption)
+    alt = attributes.get("alt", image.readers_alt)
+    if image.decorative and alt == image.alt:
+        alt = ""
+    if repeats(caption, alt):
+        alt = ""  # the figcaption says it; a screen reader would read it twice
     return {
         "image": image,
         "size": attributes.get("size", "inline"),
-        "alt": attributes.get("alt") or image.alt,
-        "caption": attributes.get("caption", image.caption),
+        "alt": alt,
+        "caption": caption,
         "credit": attributes.get("credit", image.credit),
         "preview": signed,  # the picture tag signs photo addresses on a preview
         "lead": lead,

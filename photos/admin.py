@@ -5,7 +5,7 @@ photos to choose from, and uploads made without leaving the story.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.urls import path
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from newsroom.text import clean_line
 
 from . import images, usage
-from .models import Image
+from .models import Image, repeats
 
 PICKER_LIMIT = 24  # photos the picture dialog shows at once
 
@@ -40,15 +40,30 @@ class ImageUploadField(forms.ImageField):
 
 
 class StorageAware:
-    """A form that can be told, on a second pass, that storing its upload failed."""
+    """A form that can be told, on a second pass, that storing its upload failed; it also
+    asks for alt text unless the photo is marked decorative (the model's constraint, said
+    next to the field)."""
 
     storage_failure = ""
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("decorative") and not cleaned.get("alt") and "alt" not in self.errors:
+            self.add_error("alt", ValidationError(ALT_REQUIRED, code="required"))
         if self.storage_failure:
             raise ValidationError(self.storage_failure, code="storage")
         return cleaned
+
+
+ALT_REQUIRED = (
+    "This field is required. Describe what the photo shows, or tick “Decorative” if it tells "
+    "readers nothing."
+)
+REPEATED = (
+    "The caption repeats the alt text, so readers using a screen reader would hear it twice: "
+    "readers get the caption only. Say in the alt text what the photo shows, and in the "
+    "caption what it means."
+)
 
 
 class ImageForm(StorageAware, forms.ModelForm):
@@ -66,7 +81,7 @@ class ImageForm(StorageAware, forms.ModelForm):
 
     class Meta:
         model = Image
-        fields = ["file", "alt", "caption", "credit", "focal_x", "focal_y"]
+        fields = ["file", "alt", "decorative", "caption", "credit", "focal_x", "focal_y"]
 
 
 class ImageDetailsForm(StorageAware, forms.ModelForm):
@@ -74,18 +89,20 @@ class ImageDetailsForm(StorageAware, forms.ModelForm):
 
     class Meta:
         model = Image
-        fields = ["alt", "caption", "credit", "focal_x", "focal_y"]
+        fields = ["alt", "decorative", "caption", "credit", "focal_x", "focal_y"]
 
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     form = ImageForm
-    list_display = ["thumbnail", "__str__", "alt", "credit", "width", "height", "uploaded_at"]
+    list_display = [
+        "thumbnail", "__str__", "alt", "decorative", "credit", "width", "height", "uploaded_at",
+    ]  # fmt: skip
     list_display_links = ["thumbnail", "__str__"]
     search_fields = ["caption", "credit", "alt"]
     readonly_fields = ["focal_point_picker", "used_by"]
     fieldsets = [
-        (None, {"fields": ["file", "alt", "caption", "credit"]}),
+        (None, {"fields": ["file", "alt", "decorative", "caption", "credit"]}),
         ("Focal point", {"fields": ["focal_point_picker", ("focal_x", "focal_y")]}),
         ("Used by", {"fields": ["used_by"]}),
     ]
@@ -158,13 +175,18 @@ class ImageAdmin(admin.ModelAdmin):
         except images.StorageFailed as failure:
             return JsonResponse({"error": str(failure)}, status=503)
         self.log_addition(request, image, [{"added": {}}])
-        return JsonResponse(picker_entry(image), status=201)
+        entry = picker_entry(image)
+        if repeats(image.caption, image.alt):
+            entry["warning"] = REPEATED
+        return JsonResponse(entry, status=201)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         return [*readonly, "file"] if self._details_only(request, obj) else readonly
 
     def save_model(self, request, obj, form, change):
+        if repeats(obj.caption, obj.alt):
+            self.message_user(request, REPEATED, messages.WARNING)
         if not change:
             obj.uploaded_by = request.user
         if "file" in form.changed_data:
@@ -180,11 +202,15 @@ class ImageAdmin(admin.ModelAdmin):
             image.viewer = request.user  # used_by shows only what this user may see
         return image
 
-    @admin.display(description="")
+    @admin.display(description="Photo")
     def thumbnail(self, image):
         picture = image.sources("square")
         src = picture["src"] if picture else image.file.url
-        return format_html('<img src="{}" width="60" height="60" alt="" loading="lazy">', src)
+        # The image is the link to the photo's page: its alt text names the link.
+        name = image.alt or str(image)
+        return format_html(
+            '<img src="{}" width="60" height="60" alt="{}" loading="lazy">', src, name
+        )
 
     @admin.display(description="Click the subject to set the focal point")
     def focal_point_picker(self, image):
@@ -213,9 +239,9 @@ class ImageAdmin(admin.ModelAdmin):
 
 
 def picker_entry(image: Image) -> dict:
-    """A photo as the editor's picture dialog shows it."""
+    """A photo as the editor's picture dialog shows it; `decorative` only when it is."""
     thumbnail = image.sources("square")
-    return {
+    entry = {
         "id": image.pk,
         "alt": image.alt,
         "caption": image.caption,
@@ -224,6 +250,7 @@ def picker_entry(image: Image) -> dict:
         "width": image.width,
         "height": image.height,
     }
+    return {**entry, "decorative": True} if image.decorative else entry
 
 
 def form_message(form) -> str:

@@ -19,8 +19,16 @@ class Image(models.Model):
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt = models.CharField(
-        "alt text", max_length=300, help_text="What the photo shows, for readers who can't see it."
-    )
+        "alt text", max_length=300, blank=True,
+        help_text="What the photo shows, for readers who can't see it. Required unless the "
+        "photo is decorative.",
+    )  # fmt: skip
+    # Empty alt by intent, recorded: readers' screen readers pass over a decorative photo.
+    decorative = models.BooleanField(
+        "decorative (no alt text)", default=False,
+        help_text="Tick only for a photo that tells readers nothing (a texture, an ornament). "
+        "Readers then get an empty alt text, wherever it is shown.",
+    )  # fmt: skip
     caption = models.CharField(max_length=500, blank=True)
     credit = models.CharField(max_length=200, blank=True)
     focal_x = models.FloatField(
@@ -49,11 +57,17 @@ class Image(models.Model):
                 condition=(Q(focal_x__isnull=True) | Q(focal_x__gte=0, focal_x__lte=100))
                 & (Q(focal_y__isnull=True) | Q(focal_y__gte=0, focal_y__lte=100)),
                 name="image_focal_point_in_picture",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(decorative=True) | ~Q(alt=""),
+                name="image_alt_unless_decorative",
+                violation_error_message="Alt text: describe what the photo shows, or tick "
+                "“Decorative”.",
+            ),
         ]
 
     def __str__(self):
-        return self.caption or self.alt
+        return self.caption or self.alt or f"Photo {self.pk}"
 
     def store_upload(self) -> None:
         """Keep a just-uploaded file re-encoded (no EXIF or GPS), save, and make its renditions.
@@ -75,6 +89,14 @@ class Image(models.Model):
         except images.StorageFailed:
             images.delete_quietly(self.file.storage, [target])
             raise
+
+    @property
+    def readers_alt(self) -> str:
+        """The alt text readers get where no use gives its own: none for a decorative photo."""
+        return "" if self.decorative else self.alt
+
+    def caption_repeats_alt(self) -> bool:
+        return repeats(self.caption, self.alt)
 
     @property
     def focal_point(self) -> tuple[float, float]:
@@ -112,6 +134,15 @@ class Image(models.Model):
     def social_rendition(self) -> "images.Rendition | None":
         """(url, width, height) of the 1200x630 crop for OpenGraph, Twitter and JSON-LD."""
         return images.social(self.file.storage, self.renditions)
+
+
+def repeats(caption: str, alt: str) -> bool:
+    """Whether a caption says what the alt text says (a screen reader would read it twice)."""
+
+    def words(text):
+        return " ".join(text.casefold().split()).strip(" .!?…")
+
+    return bool(caption and alt) and words(caption) == words(alt)
 
 
 @receiver(post_save, sender=Image)

@@ -510,13 +510,20 @@ def test_a_picture_left_to_its_photo_uses_the_photos_alt_caption_and_credit(clie
     assert "Library caption" in figure and "Library credit" in figure
 
 
-def test_an_empty_alt_falls_back_to_the_photos_and_an_empty_caption_means_none(client, photo):
+def test_an_empty_alt_marks_a_decorative_use_and_an_empty_caption_means_none(client, photo):
     body = picture(photo, alt="", caption="", credit="")
     page = page_of(client, make_article(hero_image=make_image(), body=body))
 
     figure = inside(story_body(page), '<figure class="picture picture--inline">')
-    assert Elements(figure).find("img")[0]["alt"] == "Library alt"
+    assert Elements(figure).find("img")[0]["alt"] == ""
     assert "<figcaption" not in figure
+
+
+def test_an_alt_left_out_is_the_photos_own(client, photo):
+    page = page_of(client, make_article(hero_image=make_image(), body=picture(photo)))
+
+    figure = inside(story_body(page), '<figure class="picture picture--inline">')
+    assert Elements(figure).find("img")[0]["alt"] == "Library alt"
 
 
 def test_without_a_hero_the_first_picture_is_the_lead_and_not_lazy(client, photo):

@@ -233,3 +233,44 @@ def test_a_picture_is_edited_from_the_story_and_focus_comes_back(live_server, br
                      "data-alt": "Three cranes on the quay", "data-caption": "The port at six",
                      "data-credit": ""}),
     ]  # fmt: skip
+
+
+def test_a_picture_marked_decorative_is_stored_with_an_empty_alt_and_a_repeating_caption_warns(
+    live_server, browser
+):
+    make_section(name="City")
+    make_staff("Writer", "wendy")
+    make_image(alt="Harbour cranes at dawn", caption="The port at six")
+    page = log_in(browser, live_server, "wendy")
+    _add_story(page, live_server)
+
+    page.click('.prose-menubar [data-name="bodyPicture"]')
+    page.get_by_role("button", name="Harbour cranes at dawn").click()
+    page.fill("#bb-picture-caption", "Harbour cranes at dawn.")
+    expect(page.locator("#bb-picture-repeat")).to_contain_text("hear it twice")
+    page.check("#bb-picture-decorative")
+    expect(page.locator("#bb-picture-alt")).to_be_disabled()
+    expect(page.locator("#bb-picture-repeat")).to_be_empty()
+    page.click("#bb-picture-submit")
+    expect(page.locator(".bb-picture .bb-alt")).to_have_text("Decorative: no alt text")
+
+    # An upload marked decorative needs no alt text, and the library records it.
+    page.click('.prose-menubar [data-name="bodyPicture"]')
+    page.set_input_files(
+        "#bb-upload-file", files=[{"name": "texture.png", "mimeType": "image/png",
+                                    "buffer": base64.b64decode(_png())}],
+    )  # fmt: skip
+    page.check("#bb-upload-decorative")
+    page.click("#bb-upload-submit")
+    expect(page.locator("#bb-picture-decorative")).to_be_checked()
+    page.click("#bb-picture-submit")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text(SAVED)
+
+    body = Article.objects.get(headline="Port cranes arrive").body
+    texture = Image.objects.get(decorative=True)
+    assert texture.alt == ""
+    assert [attrs["data-alt"] for _, attrs in Blocks(body).found] == ["", ""]
+    assert Blocks(body).found[1][1]["data-photo"] == str(texture.pk)
+    page.get_by_role("button", name="Edit picture").first.click()
+    expect(page.locator("#bb-picture-decorative")).to_be_checked()

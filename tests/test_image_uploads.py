@@ -547,3 +547,83 @@ def test_a_stored_photo_has_an_unguessable_file_name():
 
     assert re.fullmatch(r"images/\d{4}/\d{2}/harbour-[0-9a-f]{16}\.jpg", first.file.name)
     assert first.file.name != second.file.name
+
+
+# --- Decorative photos, and captions that repeat the alt text -------------------------------
+
+
+def test_a_decorative_photo_may_have_no_alt_text_and_says_so(editor_client):
+    response = upload(editor_client, photo_bytes(), "texture.jpg", alt="", decorative="on")
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert image.decorative and image.alt == "" and image.readers_alt == ""
+
+
+def test_without_the_decorative_tick_alt_text_is_still_required_and_the_error_says_how(
+    editor_client,
+):
+    response = upload(editor_client, photo_bytes(), "photo.jpg", alt="")
+
+    [error] = response.context["adminform"].form.errors["alt"]
+    assert "Decorative" in error
+    assert stored_files() == []
+
+
+def test_the_database_refuses_a_photo_with_no_alt_text_that_is_not_decorative():
+    from django.db import IntegrityError
+
+    image = make_image(alt="A harbour")
+    with pytest.raises(IntegrityError):
+        Image.objects.filter(pk=image.pk).update(alt="")
+
+
+def test_a_caption_repeating_the_alt_text_is_saved_with_a_warning(editor_client):
+    data = {"alt": "Boats in the harbour", "caption": "Boats in the harbour.", "credit": ""}
+    data["file"] = SimpleUploadedFile("photo.jpg", photo_bytes())
+    response = editor_client.post(ADD_URL, data, follow=True)
+
+    assert Image.objects.get().caption == "Boats in the harbour."
+    [message] = [m for m in response.context["messages"] if m.level_tag == "warning"]
+    assert "hear it twice" in message.message
+
+
+def test_readers_get_no_alt_text_for_a_decorative_photo_or_use_nor_one_the_caption_repeats():
+    from articles import blocks
+
+    texture = make_image(alt="Blue paper texture", decorative=True)
+    boats = make_image(alt="Boats in the harbour", caption="Boats in the harbour")
+    gulls = make_image(alt="Gulls over the pier")
+    photos = {image.pk: image for image in (texture, boats, gulls)}
+
+    def alt_of(figure: str) -> str:
+        return re.search(r'<img[^>]* alt="([^"]*)"', blocks.render(figure, photos)).group(1)
+
+    def figure(image, **attributes) -> str:
+        extra = "".join(f' data-{name}="{value}"' for name, value in attributes.items())
+        return f'<figure data-block="picture" data-photo="{image.pk}"{extra}></figure>'
+
+    assert alt_of(figure(gulls)) == "Gulls over the pier"
+    assert alt_of(figure(gulls, alt="")) == ""  # this use is decorative
+    assert alt_of(figure(texture)) == ""  # the photo is
+    assert alt_of(figure(texture, alt="Blue paper texture")) == ""  # the library's, copied in
+    assert alt_of(figure(texture, alt="The wrapping of the parcel")) == "The wrapping of the parcel"
+    assert alt_of(figure(boats)) == ""  # the figcaption says it
+    assert alt_of(figure(boats, caption="Low tide")) == "Boats in the harbour"
+
+
+def test_the_picture_tag_gives_a_decorative_photo_an_empty_alt():
+    from django.template import Context, Template
+
+    texture = make_image(alt="Blue paper texture", decorative=True)
+    html = Template("{% load pictures %}{% picture image 'hero' %}").render(
+        Context({"image": texture})
+    )
+    assert 'alt=""' in html and "Blue paper texture" not in html
+
+
+def test_the_photo_list_names_each_thumbnail_link_by_its_alt_text(editor_client):
+    make_image(alt="Gulls over the pier")
+
+    listing = editor_client.get("/admin/photos/image/").content.decode()
+    assert re.search(r'<a href="[^"]+/change/"><img [^>]*alt="Gulls over the pier"', listing)

@@ -24,7 +24,8 @@ ROLES = {
 def picture(context, image, role: str, *, lead=False, css_class="", alt=None):
     """`lead` marks the page's main image: loaded at once, never lazily. On a preview (the
     page's `preview` is true) the addresses are signed, since its photos may not be public.
-    `alt` overrides the photo's own alt text, for a use that needs its own."""
+    `alt` overrides the photo's own alt text, for a use that needs its own ("" for none); a
+    decorative photo's own is none."""
     kind, sizes, lead_sizes = ROLES[role]
     return {
         "image": image,
@@ -32,5 +33,5 @@ def picture(context, image, role: str, *, lead=False, css_class="", alt=None):
         "sizes": (lead and lead_sizes) or sizes,
         "lead": bool(lead),
         "css_class": css_class,
-        "alt": image.alt if alt is None else alt,
+        "alt": image.readers_alt if alt is None and image else (alt or ""),
     }

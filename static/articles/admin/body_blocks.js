@@ -121,6 +121,39 @@ function errorLine(id) {
   return h("p", { id, class: "bb-error", role: "alert" })
 }
 
+/** Whether a caption says what the alt text says (photos.models.repeats, kept in step). */
+function repeats(caption, alt) {
+  const words = (text) => text.toLowerCase().split(/\s+/).filter(Boolean).join(" ").replace(/^[ .!?…]+|[ .!?…]+$/g, "")
+  return Boolean(caption && alt) && words(caption) === words(alt)
+}
+
+const REPEATED =
+  "The caption repeats the alt text: readers using a screen reader would hear it twice, so " +
+  "they get the caption only. Say in the alt text what the photo shows."
+
+/**
+ * "Decorative (no alt text)": a photo that tells readers nothing; ticked, the alt text is
+ * neither asked for nor stored (readers get alt=""). Returns the field and the checkbox.
+ */
+function decorativeField(id, altInput, onChange) {
+  const box = h("input", { type: "checkbox", id, "aria-describedby": `${id}-help` })
+  const sync = () => {
+    altInput.disabled = box.checked
+    const required = altInput.closest(".bb-field")?.querySelector(".bb-required")
+    if (required) required.hidden = box.checked
+    onChange?.()
+  }
+  box.addEventListener("change", sync)
+  const wrapper = h(
+    "div",
+    { class: "bb-field bb-check" },
+    box,
+    h("label", { for: id }, "Decorative (no alt text)"),
+    h("p", { id: `${id}-help`, class: "bb-help" }, "Only for a photo that tells readers nothing, such as a texture: screen readers pass over it."),
+  )
+  return { wrapper, box, sync }
+}
+
 /**
  * A dialog of plain fields; resolves with their values, or null when cancelled.
  * `fields`: [{name, label, control, help}]; `check(values)` returns a message that stops the
@@ -345,10 +378,11 @@ function photoInfo(options, id) {
   return batch.done.then(() => known.get(id))
 }
 
-async function uploadPhoto(options, file, { alt, caption, credit }) {
+async function uploadPhoto(options, file, { alt, decorative, caption, credit }) {
   const body = new FormData()
   body.append("file", file, file.name || "pasted-picture")
   body.append("alt", alt)
+  if (decorative) body.append("decorative", "on")
   body.append("caption", caption)
   body.append("credit", credit)
   const response = await fetch(options.upload, {
@@ -419,7 +453,12 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
     })
     const preview = h("img", { class: "bb-upload-preview", alt: "", hidden: true })
     const uploadAlt = textInput("bb-upload-alt", "", { required: true, maxlength: 300 })
+    const uploadRepeat = h("p", { id: "bb-upload-repeat", class: "bb-hint", "aria-live": "polite" })
     const uploadCaption = textInput("bb-upload-caption", "", { maxlength: 500 })
+    const checkUploadRepeat = () => {
+      uploadRepeat.textContent = !uploadDecorative.box.checked && repeats(uploadCaption.value.trim(), uploadAlt.value.trim()) ? REPEATED : ""
+    }
+    const uploadDecorative = decorativeField("bb-upload-decorative", uploadAlt, checkUploadRepeat)
     const uploadCredit = textInput("bb-upload-credit", "", { maxlength: 200 })
     const uploadError = errorLine("bb-upload-error")
     const uploadButton = h("button", { type: "submit", id: "bb-upload-submit", class: "bb-primary" }, "Upload")
@@ -429,7 +468,9 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
       h("h3", { id: "bb-upload-title" }, "Upload a new photo"),
       h("div", { class: "bb-upload-file" }, field(fileInput, "Photo file", "JPEG, PNG, WebP or GIF."), preview),
       field(uploadAlt, "Alt text", "What the photo shows, for readers who cannot see it."),
+      uploadDecorative.wrapper,
       field(uploadCaption, "Caption"),
+      uploadRepeat,
       field(uploadCredit, "Credit"),
       uploadError,
       buttons(uploadButton),
@@ -439,7 +480,12 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
     // Step 2: this use of the photo.
     const chosen = h("div", { class: "bb-chosen" })
     const alt = textInput("bb-picture-alt", "", { required: true, maxlength: 300 })
+    const repeat = h("p", { id: "bb-picture-repeat", class: "bb-hint", "aria-live": "polite" })
     const caption = textInput("bb-picture-caption", "", { maxlength: 500 })
+    const checkRepeat = () => {
+      repeat.textContent = !decorative.box.checked && repeats(caption.value.trim(), alt.value.trim()) ? REPEATED : ""
+    }
+    const decorative = decorativeField("bb-picture-decorative", alt, checkRepeat)
     const credit = textInput("bb-picture-credit", "", { maxlength: 200 })
     const sizes = h(
       "fieldset",
@@ -465,7 +511,9 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
         "div",
         { class: "bb-detail-fields" },
         field(alt, "Alt text", "For this story; it starts as the photo's own."),
+        decorative.wrapper,
         field(caption, "Caption"),
+        repeat,
         field(credit, "Credit"),
         sizes,
       ),
@@ -486,14 +534,17 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
           : h("p", { class: "bb-missing" }, "This photo is no longer in the library."),
         h("p", {}, picked ? `Photo ${picked.id}: ${picked.alt}` : ""),
       )
-      alt.value = values.alt ?? picked?.alt ?? ""
+      // An empty alt text stored for this use marks it decorative; left out, the photo says.
+      decorative.box.checked = values.alt === "" || (values.alt == null && Boolean(picked?.decorative))
+      alt.value = values.alt || picked?.alt || ""
       caption.value = values.caption ?? picked?.caption ?? ""
       credit.value = values.credit ?? picked?.credit ?? ""
       const size = SIZES.some(([value]) => value === values.size) ? values.size : "inline"
       dialog.querySelector(`#bb-picture-size-${size}`).checked = true
       chooseStep.hidden = true
       detailsForm.hidden = false
-      alt.focus()
+      decorative.sync()
+      ;(decorative.box.checked ? decorative.box : alt).focus()
     }
     const showChoose = () => {
       detailsForm.hidden = true
@@ -536,10 +587,22 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
       if (url) preview.src = url
     }
     fileInput.addEventListener("change", () => usePendingFile(fileInput.files[0] || null))
+    uploadForm.addEventListener("input", checkUploadRepeat)
+    detailsForm.addEventListener("input", checkRepeat)
     uploadForm.addEventListener("submit", async (event) => {
       event.preventDefault()
-      const values = { alt: uploadAlt.value.trim(), caption: uploadCaption.value.trim(), credit: uploadCredit.value.trim() }
-      const problem = !pendingFile ? "Choose a photo file to upload." : !values.alt ? "Alt text: describe what the photo shows." : ""
+      const isDecorative = uploadDecorative.box.checked
+      const values = {
+        alt: isDecorative ? "" : uploadAlt.value.trim(),
+        decorative: isDecorative,
+        caption: uploadCaption.value.trim(),
+        credit: uploadCredit.value.trim(),
+      }
+      const problem = !pendingFile
+        ? "Choose a photo file to upload."
+        : !values.alt && !isDecorative
+          ? "Alt text: describe what the photo shows, or tick “Decorative”."
+          : ""
       uploadError.textContent = problem
       if (problem) {
         ;(pendingFile ? uploadAlt : fileInput).focus()
@@ -563,15 +626,16 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
     cancel.addEventListener("click", () => dialog.close())
     detailsForm.addEventListener("submit", (event) => {
       event.preventDefault()
-      if (!alt.value.trim()) {
-        detailsError.textContent = "Alt text: describe what the photo shows, for readers who cannot see it."
+      if (!alt.value.trim() && !decorative.box.checked) {
+        detailsError.textContent =
+          "Alt text: describe what the photo shows, for readers who cannot see it, or tick “Decorative”."
         alt.focus()
         return
       }
       const values = {
         photo: String(photo?.id ?? attrs.photo),
         size: dialog.querySelector("input[name=bb-picture-size]:checked")?.value || "inline",
-        alt: alt.value.trim(),
+        alt: decorative.box.checked ? "" : alt.value.trim(),
         caption: caption.value.trim(),
         credit: credit.value.trim(),
       }
@@ -685,6 +749,12 @@ function takePictures(editor, options, data, { dropAt = null } = {}) {
   return false
 }
 
+/** What the card says of a picture's alt text. */
+function altSummary(alt, own) {
+  if (alt === "" || (alt == null && own?.decorative)) return "Decorative: no alt text"
+  return `Alt text: ${(alt ?? own?.alt) || "none"}`
+}
+
 function editPicture(editor, options, pos, opener) {
   pictureDialog(editor, options, { pos, opener })
 }
@@ -741,7 +811,7 @@ export const BodyPicture = Node.create({
             h("p", { class: "bb-kind" }, `Picture · ${label}`),
             h("p", { class: "bb-caption" }, (caption ?? own?.caption) || "No caption"),
             credit ?? own?.credit ? h("p", { class: "bb-credit" }, credit ?? own?.credit) : null,
-            h("p", { class: "bb-alt" }, `Alt text: ${(alt ?? own?.alt) || "none"}`),
+            h("p", { class: "bb-alt" }, altSummary(alt, own)),
             own === null ? h("p", { class: "bb-missing" }, "This photo was deleted from the library: readers will not see it.") : null,
           ),
         )
