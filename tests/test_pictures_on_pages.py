@@ -142,3 +142,16 @@ def test_image_without_renditions_still_shows_with_its_size_and_alt(client):
     html = client.get(story.get_absolute_url()).content.decode()
 
     assert re.search(r'<img src="/media/images/[^"]+" alt="Old archive photo" width="640"', html)
+
+
+def test_a_hero_caption_that_repeats_the_alt_text_is_read_once(client):
+    hero = make_image(alt="Crowds on the quay", caption="Crowds on the quay")
+    other = make_image(alt="Crowds on the quay", caption="The festival's first night")
+
+    repeated = client.get(make_article(hero_image=hero).get_absolute_url()).content.decode()
+    distinct = client.get(make_article(hero_image=other).get_absolute_url()).content.decode()
+
+    [img] = [attrs for tag, attrs in picture_tags(repeated) if tag == "img"]
+    assert img["alt"] == "" and "<figcaption>Crowds on the quay" in repeated
+    [img] = [attrs for tag, attrs in picture_tags(distinct) if tag == "img"]
+    assert img["alt"] == "Crowds on the quay"
