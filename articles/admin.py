@@ -23,9 +23,11 @@ from taggit.models import Tag as TaggitTag
 
 from newsroom.text import clean_line
 from photos import usage
+from planning import notes
 
-from . import edit_sessions, preview, revisions, workflow
+from . import desk, edit_sessions, preview, revisions, workflow
 from .admin_forms import (
+    PLANNING,
     ArticleForm,
     ContentInlineFormSet,
     TransitionForm,
@@ -136,6 +138,7 @@ class MyWorkFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
+            ("assigned", "Assigned to me"),
             ("drafts", "My drafts"),
             ("sent_back", "Sent back to me"),
             ("review", "Awaiting my review"),
@@ -144,6 +147,7 @@ class MyWorkFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         lists = {
+            "assigned": desk.assigned_to,
             "drafts": workflow.drafts_of,
             "sent_back": workflow.sent_back_to,
             "review": workflow.awaiting_review_by,
@@ -181,6 +185,16 @@ def restored_initial(form_class, post) -> dict:
     return initial
 
 
+def _save_plan(article: Article, *, by) -> Article:
+    """Write the form's planning fields onto the story's row, and only those; the row."""
+    stored = Article.objects.get(pk=article.pk)  # the live row, not the form's pending copy
+    for name in PLANNING:
+        setattr(stored, name, getattr(article, name))
+    stored.changed_by = by
+    stored.save(update_fields=PLANNING)
+    return stored
+
+
 def _revision(history, pk: str):
     return history.filter(pk=pk).first() if pk.isdigit() else None
 
@@ -193,7 +207,8 @@ def _pks(queryset):
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
     list_display = [
-        "headline", "state_label", "section", "byline", "publish_time", "modified_at", "editing",
+        "headline", "state_label", "section", "byline", "plan", "publish_time", "modified_at",
+        "editing",
     ]  # fmt: skip
     list_filter = [
         MyWorkFilter,
@@ -203,7 +218,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ("bylines__author", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["headline", "standfirst", "bylines__author__name"]
-    list_select_related = ["section"]
+    list_select_related = ["section", "assignee"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["hero_image", "related"]
     readonly_fields = ["state_label", "publish_time", "updated_at"]
@@ -227,8 +242,13 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         story = ["headline", "slug", "standfirst", "body", "section", "tags"]
         image = ["hero_image", "hero_caption", "related"]
+        planning = (
+            "Planning",
+            {"fields": PLANNING, "description": "For the desk's plan; readers never see it."},
+        )
         fieldsets = [
             (None, {"fields": story}),
+            planning,
             ("Picture and related stories", {"fields": image}),
             (
                 "Search engines",
@@ -240,7 +260,11 @@ class ArticleAdmin(admin.ModelAdmin):
             publishing = ["homepage_priority", "canonical_url"]
             if obj is not None and obj.is_published():
                 publishing.append("substantive_update")
-            fieldsets.insert(2, ("Publishing", {"fields": publishing}))
+            fieldsets.insert(3, ("Publishing", {"fields": publishing}))
+        if obj is None:
+            # A story is planned before it is written: a working headline, a brief, a section.
+            fieldsets.remove(planning)
+            fieldsets.insert(0, planning)
         return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -329,6 +353,19 @@ class ArticleAdmin(admin.ModelAdmin):
     def byline(self, obj):
         return ", ".join(str(b.author) for b in obj.bylines.all())
 
+    @admin.display(description="assigned, due", ordering="deadline")
+    def plan(self, obj):
+        if not obj.assignee_id and not obj.deadline:
+            return "—"
+        who = _person(obj.assignee) if obj.assignee_id else "Not assigned"
+        if not obj.deadline:
+            return who
+        local = timezone.localtime(obj.deadline)
+        due = f"{local:%d %b, %H:%M}"
+        if obj.is_past_deadline():
+            return format_html('{}<br><strong class="overdue">Overdue: {}</strong>', who, due)
+        return format_html("{}<br>Due {}", who, due)
+
     @admin.display(description="publish time", ordering="published_at")
     def publish_time(self, obj):
         if not obj.published_at:
@@ -343,16 +380,23 @@ class ArticleAdmin(admin.ModelAdmin):
         # corrections through the one edit path (as pending changes, if it is live).
         if not change:
             obj.created_by = request.user
+        obj.changed_by = request.user  # who assigned it, for planning.notifications
 
     def save_related(self, request, form, formsets, change):
-        content = form.content(formsets)
+        article, content = form.instance, form.content(formsets)
         author = getattr(request.user, "author", None)
         if not change and author and not content["bylines"]:
             content["bylines"] = [author.pk]
-        revisions.save_edit(
-            form.instance, content, by=request.user,
-            marks_update=bool(form.cleaned_data.get("substantive_update")),
-        )  # fmt: skip
+        marks_update = bool(form.cleaned_data.get("substantive_update"))
+        if article.is_published():
+            # Its row keeps the live version, and save_edit() holds content changes back; the
+            # plan is no reader content (admin_forms.PLANNING), so it is written now. A save
+            # that changed only the plan leaves nothing waiting for an editor.
+            stored = _save_plan(article, by=request.user)
+            unchanged = revisions.normalise(content) == revisions.current_content(stored)
+            content = None if unchanged and not marks_update else content
+        if content is not None:
+            revisions.save_edit(article, content, by=request.user, marks_update=marks_update)
         if form.instance.has_pending_changes():
             self.message_user(
                 request,
@@ -452,6 +496,17 @@ class ArticleAdmin(admin.ModelAdmin):
                 wrap(self.revoke_preview_view),
                 name="articles_article_revoke_preview",
             ),
+            path("<path:object_id>/notes/", wrap(notes.write_view), name="articles_article_note"),
+            path(
+                "<path:object_id>/notes/<int:note_id>/reply/",
+                wrap(notes.reply_view),
+                name="articles_article_note_reply",
+            ),
+            path(
+                "<path:object_id>/notes/<int:note_id>/edit/",
+                wrap(notes.edit_view),
+                name="articles_article_note_edit",
+            ),
             path(
                 "<path:object_id>/heartbeat/",
                 wrap(self.heartbeat_view),
@@ -514,10 +569,12 @@ class ArticleAdmin(admin.ModelAdmin):
         if article.has_pending_changes():
             live = revisions.snapshot(article)
             pending = revisions.compare(live, revisions.current_content(article))
+        events = article.events.select_related("actor")[:50]
         return {
+            **notes.for_change_form(article, request.user, events),
             "transitions": workflow.allowed_actions(article, request.user),
             "transition_form": TransitionForm(),
-            "events": article.events.select_related("actor")[:50],
+            "events": events,
             "article_revisions": article.revisions.select_related("created_by")[:50],
             "preview_url": preview.preview_url(article, by=request.user),
             "preview_links": preview.active_links(article).select_related("created_by"),

@@ -1,7 +1,8 @@
 """Forms behind the article admin: the rich-text body, stale-save detection, transitions."""
 
 from django import forms
-from django.db.models import F
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import QueryDict
 from django.urls import reverse_lazy
@@ -10,7 +11,7 @@ from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.utils import edit_string_for_tags
 
-from . import revisions, workflow
+from . import revisions, roles, workflow
 from .models import Article, ArticleAuthor, Correction, Tag
 from .sanitise import sanitise_html
 
@@ -62,7 +63,35 @@ BODY_EDITOR = {
 }
 
 
+# The story's plan. Not reader content, so not in revisions.FIELDS: a plan changes with the
+# desk's day (reassigned, deadline moved), which is no version of the story, and a live story's
+# plan must change at once rather than wait with its pending changes. So ArticleAdmin writes
+# these straight onto the row after every save, and stale-save merging (merge_stale) leaves
+# them out: a stale form is refused as a whole anyway, and shown again with this user's input.
+PLANNING = ["brief", "assignee", "deadline", "planned_for"]
+
+
+def assignable_staff():
+    """Who a story may be assigned to: active staff who are writers or editors."""
+    roles_ = Q(groups__name__in=[roles.WRITER, roles.EDITOR])
+    users = get_user_model().objects.filter(roles_, is_active=True, is_staff=True)
+    return users.distinct().order_by("first_name", "last_name", "username")
+
+
+def _planned_time(name: str) -> forms.DateTimeField:
+    # One labelled native control (the admin's split date and time fields have no labels).
+    field = Article._meta.get_field(name)
+    return forms.DateTimeField(
+        required=False,
+        label=field.verbose_name.capitalize(),
+        help_text=field.help_text,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
 class ArticleForm(forms.ModelForm):
+    deadline = _planned_time("deadline")
+    planned_for = _planned_time("planned_for")
     body = ProseEditorFormField(
         config=BODY_EDITOR,
         sanitize=sanitise_html,  # raises a ValidationError the form shows when over a cap
@@ -97,7 +126,7 @@ class ArticleForm(forms.ModelForm):
         fields = [
             "headline", "slug", "standfirst", "body", "section", "tags", "hero_image",
             "hero_caption", "related", "seo_title", "seo_description", "homepage_priority",
-            "canonical_url",
+            "canonical_url", *PLANNING,
         ]  # fmt: skip
         wide = forms.TextInput(attrs={"class": "vTextField", "style": "width: min(100%, 46em)"})
         widgets = {"headline": wide, "slug": wide, "seo_title": wide, "seo_description": wide}
@@ -112,6 +141,26 @@ class ArticleForm(forms.ModelForm):
                 self.initial.update(form_values(revisions.current_content(article)))
         if not self.is_bound and self.restored:
             self.initial.update(self.restored)
+        zone = timezone.get_current_timezone_name()
+        for name in ("deadline", "planned_for"):
+            self.fields[name].label = f"{self.fields[name].label} ({zone} time)"
+        if "assignee" in self.fields:
+            assignee = self.fields["assignee"]
+            assignee.queryset = assignable_staff()
+            assignee.label_from_instance = _person_label
+            if self.current_user and not workflow.is_editor(self.current_user):
+                assignee.help_text = "Only editors assign stories."
+
+    def clean_assignee(self):
+        # Assigning is an editor's call; a writer's form may only send back what is stored.
+        assignee = self.cleaned_data["assignee"]
+        user, stored = self.current_user, getattr(self.instance, "_loaded_assignee_id", None)
+        changed = (assignee.pk if assignee else None) != stored
+        if changed and user is not None and not workflow.is_editor(user):
+            raise forms.ValidationError(
+                "Only editors assign stories; ask an editor to change who it is assigned to."
+            )
+        return assignee
 
     def clean_tags(self):
         tags = self.cleaned_data["tags"]
@@ -226,6 +275,11 @@ class ArticleForm(forms.ModelForm):
             },
             code="stale",
         )
+
+
+def _person_label(user) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.get_username()})" if name else user.get_username()
 
 
 class ContentInlineFormSet(BaseInlineFormSet):

@@ -65,6 +65,7 @@ MODELS = [
     "articles.revision",
     "articles.workflowevent",
     "articles.previewlink",
+    "planning.note",  # the newsroom's own record of its stories, though never public
     "admin.logentry",
 ]
 # An install holding any of these is not empty: a restore there would mix two newsrooms.

@@ -248,6 +248,13 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(state=Article.State.SCHEDULED, published_at__lte=now or timezone.now())
 
+    def past_deadline(self, now=None):
+        """Copy not filed by its deadline: drafts (planned or being written) whose deadline
+        has passed; a story submitted for review has its copy in. The twin of
+        Article.is_past_deadline(); the desk, the board, the day's budget and the deadline
+        notifications all go by it."""
+        return self.filter(state=Article.State.DRAFT, deadline__lt=now or timezone.now())
+
     def for_listing(self):
         """Everything a story card shows, in a fixed number of queries."""
         return self.select_related("section", "hero_image").prefetch_related(
@@ -524,6 +531,11 @@ class Article(models.Model):
     def is_due_unrecorded(self) -> bool:
         """The Python twin of ArticleQuerySet.due_unrecorded()."""
         return self.state == self.State.SCHEDULED and self.is_published()
+
+    def is_past_deadline(self, now=None) -> bool:
+        """The Python twin of ArticleQuerySet.past_deadline()."""
+        due = self.deadline
+        return self.state == self.State.DRAFT and due is not None and due < (now or timezone.now())
 
     def has_pending_changes(self) -> bool:
         return self.pending_state != ChangesState.NONE

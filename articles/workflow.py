@@ -99,8 +99,11 @@ def covers_section(user, section) -> bool:
 
 
 def is_own(user, article: Article) -> bool:
-    """The article's writer: who created it, or a staff account named in its byline."""
-    if article.pk is None or article.created_by_id == user.pk:
+    """One of the story's people: who created it, who it is assigned to (planning), or a
+    staff account named in its byline. own_articles() is the same rule as a query."""
+    if article.pk is None:
+        return True
+    if user.pk is not None and user.pk in (article.created_by_id, article.assignee_id):
         return True
     return article.bylines.filter(author__user=user).exists()
 
@@ -307,8 +310,9 @@ def _move(
 
 
 def own_articles(user):
+    """The stories is_own() accepts for this user."""
     bylined = Article.objects.filter(bylines__author__user=user).values("pk")
-    return Article.objects.filter(Q(created_by=user) | Q(pk__in=bylined))
+    return Article.objects.filter(Q(created_by=user) | Q(assignee=user) | Q(pk__in=bylined))
 
 
 def covered_articles(user):

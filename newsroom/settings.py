@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -39,6 +40,7 @@ FRONT_CACHE_URLS = [
     url.strip() for url in os.environ.get("FRONT_CACHE_URLS", "").split(",") if url.strip()
 ]
 STAFF_2FA = os.environ.get("STAFF_2FA", "optional" if DEBUG else "required").strip().lower()
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
 # -------------------------------------------------------------------------------------------
 
 if not SECRET_KEY and DEBUG:
@@ -172,6 +174,59 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+
+# Staff notifications by email (planning/notifications.py): printed to the console unless
+# EMAIL_URL names an SMTP server, e.g. smtp://user:password@mail.example.org:587/?tls=True
+# (or ?ssl=True for port 465; &from=desk@example.org for the sender). A short timeout: a mail
+# server that does not answer costs a send seconds, and the command retries it.
+def _email_settings(url: str) -> dict:
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        query = {
+            k: v[-1] for k, v in parse_qs(parts.query, strict_parsing=bool(parts.query)).items()
+        }
+    except ValueError as error:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a valid URL: {error}") from None
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp://user:password@host:port/?tls=True"
+        )
+    unknown = set(query) - {"tls", "ssl", "from"}
+    flags = {k: query.get(k, "").lower() in {"1", "true", "yes", "on"} for k in ("tls", "ssl")}
+    if unknown or (flags["tls"] and flags["ssl"]):
+        raise ImproperlyConfigured(
+            "EMAIL_URL takes ?tls=True or ?ssl=True (not both) and &from=address only"
+        )
+    ssl = flags["ssl"] or parts.scheme == "smtps"
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if ssl else 587 if flags["tls"] else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": flags["tls"],
+        "EMAIL_USE_SSL": ssl,
+        **({"DEFAULT_FROM_EMAIL": query["from"]} if "from" in query else {}),
+    }
+
+
+_EMAIL = _email_settings(EMAIL_URL)
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 5
+DEFAULT_FROM_EMAIL = _EMAIL.get(
+    "DEFAULT_FROM_EMAIL", f"newsroom@{urlsplit(SITE_URL).hostname or 'localhost'}"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Staff sign-in is throttled per account (django-axes): after 10 failures within 15 minutes the
 # account is refused, even with the right password, until 15 minutes pass without a failure

@@ -16,6 +16,7 @@ urlpatterns = [
         name="view_on_site",
     ),
     path("admin/2fa/", include("accounts.urls")),
+    path("admin/planning/", include("planning.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("media/<path:path>", media.serve, name="media"),

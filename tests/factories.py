@@ -73,6 +73,12 @@ def make_desk(*sections, editors=(), **kwargs):
     return desk
 
 
+def _local(when) -> str:
+    from django.utils import timezone
+
+    return f"{timezone.localtime(when):%Y-%m-%dT%H:%M}" if when else ""
+
+
 def article_form_data(article, **overrides) -> dict:
     """What the admin change form posts for this article, as a browser would send it."""
     from articles.admin_forms import state_key
@@ -89,6 +95,11 @@ def article_form_data(article, **overrides) -> dict:
         "seo_description": article.seo_description,
         "homepage_priority": article.homepage_priority,
         "canonical_url": article.canonical_url,
+        # The plan, as the form shows it (a browser sends it back with every save).
+        "brief": article.brief,
+        "assignee": article.assignee_id or "",
+        "deadline": _local(article.deadline),
+        "planned_for": _local(article.planned_for),
         "loaded_version": article.version,
         "loaded_state": state_key(article) if article.pk else "",
     }

@@ -6,11 +6,15 @@ would be excluded below by rule and selector, with the reason. None is today.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from articles import revisions
 from articles.models import Article, ArticleAuthor
+from planning import notes
+from planning.models import Kind, Notification
 from tests.axe import audit, describe
 from tests.browser import BROWSER_TEST, log_in
 from tests.factories import make_author, make_image, make_section, make_staff
@@ -45,7 +49,7 @@ def newsroom():
     """A writer's draft with every kind of body block and a byline, in two revisions."""
     section = make_section(name="City")
     writer = make_staff("Writer", "wendy")
-    make_staff("Editor", "eddie")
+    editor = make_staff("Editor", "eddie")
     photo = make_image(alt="Lifeboat on the slipway", caption="Own caption", uploaded_by=writer)
     author = make_author(name="Wendy Writer", user=writer)
     article = Article(created_by=writer)
@@ -61,6 +65,18 @@ def newsroom():
     revisions.save_edit(article, content, by=writer)
     revisions.save_edit(article, {**content, "headline": "Storm breaks the sea wall"}, by=writer)
     assert ArticleAuthor.objects.filter(article=article).exists()
+    # Planned and discussed: assigned with a passed deadline, a thread of notes with a mention.
+    Article.objects.filter(pk=article.pk).update(
+        assignee=writer, brief="The wall, the storm, the repairs",
+        deadline=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    question = notes.write(article, by=editor, text="Who owns the wall, @wendy?")
+    notes.write(article, by=writer, text="The harbour board.\nConfirmed.", parent=question)
+    for person in (writer, editor):  # an unread notification in each inbox
+        Notification.objects.create(
+            recipient=person, kind=Kind.SENT_BACK, article=article, actor=writer,
+            text="Needs a second source.", email=Notification.Email.OFF,
+        )  # fmt: skip
     return {"article": article, "photo": photo}
 
 
@@ -78,6 +94,8 @@ def _pages(live_server, newsroom) -> dict[str, str]:
         "photo list": f"{admin}/photos/image/",
         "photo add form": f"{admin}/photos/image/add/",
         "photo change form": f"{admin}/photos/image/{photo.pk}/change/",
+        "notifications inbox": f"{admin}/planning/notification/",
+        "email preferences": f"{admin}/planning/notification/preferences/",
     }
 
 

@@ -43,6 +43,7 @@ from articles import backups, preview, revisions, search, workflow
 from articles.models import Article, ArticleSlug, Author, Section, Tag
 from photos import images
 from photos.models import Image
+from planning import notes
 from tests.factories import (
     make_article,
     make_author,
@@ -148,6 +149,9 @@ def build_newsroom() -> SimpleNamespace:
         draft, {**revisions.current_content(draft), "body": "<p>Not yet, still.</p>"}, by=writer
     )
     preview_address = preview.preview_url(draft, by=writer)
+    # Notes are the newsroom's records of its stories: a restore keeps them, threads and all.
+    question = notes.write(draft, by=editor, text="Who confirmed this, @writer?")
+    notes.write(draft, by=writer, text="The harbour master.", parent=question)
 
     scheduled = _write(editor, headline="Tomorrow's story", section=culture.pk, bylines=[bo.pk])
     workflow.take(scheduled, "schedule", by=editor, at=now + timedelta(days=2))
@@ -433,6 +437,7 @@ def a_backup(django_db_setup, django_db_blocker, tmp_path_factory):
             headline="A draft", published=False, section=section, authors=[author],
             hero_image=make_sized_image(width=400, height=300), created_by=editor,
         )  # fmt: skip
+        notes.write(draft, by=editor, text="Hold until Monday")
         call_command("backup", str(path), stdout=io.StringIO())
         info = SimpleNamespace(
             path=path, media=media, names=media_names(), live=live.pk, draft=draft.pk,
@@ -774,6 +779,9 @@ def test_the_backup_holds_drafts_two_factor_devices_and_every_photo_file(a_backu
     assert stories[a_backup.draft]["state"] == "draft"
     assert stories[a_backup.draft]["headline"] == "A draft"
     assert stories[a_backup.live]["state"] == "published"
+    [note] = by_model["planning.note"]
+    assert note["fields"]["text"] == "Hold until Monday"
+    assert note["fields"]["article"] == a_backup.draft and note["fields"]["author"] == ["editor"]
     [app] = by_model["otp_totp.totpdevice"]
     assert app["fields"]["user"] == ["editor"] and app["fields"]["key"] == a_backup.app_key
     assert app["fields"]["confirmed"] is True

@@ -95,3 +95,58 @@ def test_related_stories_take_one_query(django_assert_num_queries):
     tag_ids = [t.pk for t in story.tags.all()]
     with django_assert_num_queries(1):
         assert len(related_headlines(story, tag_ids)) == 4
+
+
+def test_notes_and_the_plan_appear_on_no_public_surface_export_or_feed(
+    client, django_capture_on_commit_callbacks, tmp_path
+):
+    """Staff notes (and a story's brief) are the newsroom's own: readers, feeds, search
+    engines and exports never see them, on a live story or on a draft's preview."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    from articles import preview, search
+    from planning import notes
+    from tests.factories import make_staff
+
+    editor = make_staff("Editor", "edna")
+    author = make_author(slug="ada")
+    section = make_section(slug="city")
+    with django_capture_on_commit_callbacks(execute=True):
+        live = make_article(
+            headline="Zebra crossing opens", section=section, authors=[author], tags=["Zebras"],
+            brief="NOTESECRET brief: the mayor's angle",
+        )  # fmt: skip
+        draft = make_article(headline="Zebra draft", section=section, published=False)
+        for story in (live, draft):
+            first = notes.write(story, by=editor, text="NOTESECRET zebra: source is the mayor")
+            notes.write(story, by=editor, text="NOTESECRET reply, @edna", parent=first)
+    search.rebuild_index()
+
+    urls = [
+        "/", "/city/", "/feed/", "/feed/atom/", "/city/feed/", "/tags/zebras/",
+        "/tags/zebras/feed/", "/authors/ada/", "/authors/ada/feed/", "/sitemap.xml",
+        "/sitemap-articles.xml", "/news-sitemap.xml", "/search/?q=zebra",
+        "/search/?q=notesecret", "/search/?q=mayor",
+        live.get_absolute_url(), preview.preview_url(draft, by=editor),
+        preview.preview_url(live, by=editor),
+    ]  # fmt: skip
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert "NOTESECRET" not in page and "the mayor" not in page, url
+    assert "application/ld+json" in client.get(live.get_absolute_url()).content.decode()
+
+    as_json, as_markdown = tmp_path / "stories.json", tmp_path / "markdown"
+    as_markdown.mkdir()
+    call_command("export_articles", "--output", str(as_json), stdout=io.StringIO())
+    exported = as_json.read_text(encoding="utf-8")
+    assert len(json.loads(exported)["articles"]) == 2
+    call_command("export_articles", "--format", "markdown", "--output", str(as_markdown),
+                 stdout=io.StringIO())  # fmt: skip
+    exported += "".join(p.read_text(encoding="utf-8") for p in as_markdown.glob("*.md"))
+    assert "Zebra crossing opens" in exported
+    assert "NOTESECRET" not in exported and "the mayor" not in exported

@@ -145,3 +145,55 @@ def test_feeds_fetch_every_items_pictures_in_one_query(client):
 
     assert small == large
     assert rss.count('&lt;img src="http') == 2 * 2 + 6 * 3  # each picture, as an image
+
+
+# --- The notifications inbox and the header's unread count (planning/inbox.py) -----------------
+
+# The session, the user and their two-factor devices (4); the page's count, its rows and marking
+# them read (3); the admin menu's permissions (2); the header's unread count (1).
+INBOX_BUDGET = 10
+
+
+def _notified(size: int):
+    """A writer with `size` notifications, each on its own story from its own editor."""
+    from planning.models import Kind, Notification
+    from tests.factories import make_staff
+
+    writer = make_staff("Writer")
+    for n in range(size):
+        story = make_article(published=False, created_by=writer)
+        Notification.objects.create(
+            recipient=writer, kind=Kind.SENT_BACK, article=story, actor=make_staff("Editor"),
+            text=f"Reason {n}", email="off",
+        )  # fmt: skip
+    return writer
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_the_inbox_stays_within_budget_at_any_number_of_notifications(
+    client, django_assert_max_num_queries, size
+):
+    client.force_login(_notified(size))
+    with django_assert_max_num_queries(INBOX_BUDGET):
+        page = client.get("/admin/planning/notification/")
+    assert page.content.decode().count("Reason ") == size
+
+
+def test_the_inbox_and_the_header_count_cost_the_same_at_two_data_sizes(client):
+    costs = []
+    for size in (2, 30):
+        client.force_login(_notified(size))
+        costs.append(
+            [
+                queries_for_admin(client, "/admin/planning/notification/"),
+                queries_for_admin(client, "/admin/password_change/"),  # the header's count only
+            ]
+        )
+    assert costs[0] == costs[1]
+
+
+def queries_for_admin(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)

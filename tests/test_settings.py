@@ -16,7 +16,7 @@ PRODUCTION = {
 
 CONFIGURATION = {
     "DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL",
-    "TIME_ZONE", "MEDIA_ROOT", "MEDIA_URL", "FRONT_CACHE_URLS", "STAFF_2FA",
+    "TIME_ZONE", "MEDIA_ROOT", "MEDIA_URL", "FRONT_CACHE_URLS", "STAFF_2FA", "EMAIL_URL",
 }  # fmt: skip
 
 
@@ -99,3 +99,42 @@ def test_commands_that_sign_nothing_run_without_a_secret_key():
     result = manage("check", **{k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"})
 
     assert result.returncode == 0, result.stderr
+
+
+_EMAIL = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND.rsplit('.', 2)[1], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+    "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.EMAIL_TIMEOUT, "
+    "s.DEFAULT_FROM_EMAIL)"
+)
+
+
+def test_emails_are_printed_to_the_console_without_email_url():
+    result = manage("shell", "--verbosity", "0", "-c", _EMAIL, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "console"
+    assert result.stdout.split()[-1] == "newsroom@news.example.com"
+
+
+def test_email_url_names_the_smtp_server_its_account_and_encryption():
+    shown = {
+        "smtp://desk%40news.example.com:p%40ss@mail.example.org:587/?tls=True": (
+            "smtp mail.example.org 587 desk@news.example.com p@ss True False 5 "
+            "newsroom@news.example.com"
+        ),
+        "smtp://mail.example.org/?ssl=True&from=desk@news.example.com": (
+            "smtp mail.example.org 465 False True 5 desk@news.example.com"
+        ),
+    }
+    for url, expected in shown.items():
+        result = manage("shell", "--verbosity", "0", "-c", _EMAIL, **PRODUCTION, EMAIL_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == expected.split(), url
+
+
+def test_a_malformed_email_url_stops_the_start_naming_the_variable():
+    for url in ["mail.example.org", "smtp://mail.example.org:port/", "smtp://h/?tls=1&ssl=1",
+                "smtp://h/?tsl=True"]:  # fmt: skip
+        result = manage("check", **PRODUCTION, EMAIL_URL=url)
+        assert result.returncode != 0, url
+        assert "ImproperlyConfigured: EMAIL_URL" in result.stderr, url

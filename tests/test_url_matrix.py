@@ -25,10 +25,12 @@ from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLResolver, get_resolver, resolve
+from django.utils import timezone
 
 from articles import preview, revisions
 from articles.models import Article, Author, Desk, PreviewLink, Section, Tag
 from photos.models import Image
+from planning.models import EmailOptOut, Note
 from tests.factories import (
     article_form_data,
     make_article,
@@ -118,6 +120,13 @@ def _draft(world) -> dict:
     return {"object_id": world.draft.pk}
 
 
+def _just_written_note(world) -> dict:
+    """The writer's note on the draft, as if written a moment ago (the matrix runs longer
+    than the few minutes a note may be corrected in)."""
+    Note.objects.filter(pk=world.note.pk).update(created_at=timezone.now())
+    return {"object_id": world.draft.pk, "note_id": world.note.pk}
+
+
 def _confirm(world) -> dict:
     return {"post": "yes"}  # the delete page's "Yes, I'm sure"
 
@@ -194,6 +203,14 @@ EXPECTATIONS: dict[str, Row] = {
     "admin/2fa/verify/": Row(staff(MOVED), staff(MOVED)),
     "admin/2fa/backup-codes/": Row(staff(NOT_ALLOWED), staff(DENIED)),
     "admin/2fa/turn-off/": Row(staff(NOT_ALLOWED), staff(MOVED)),
+    # The planning board: every member of staff sees it (what is on it is theirs to see). A
+    # move is a workflow transition: publishing the draft from it is refused to the writer and
+    # the other desk's editor with a message; the other writer cannot reach the draft at all.
+    "admin/planning/board/": Row(
+        staff(OK),
+        staff(UNCHANGED, other_writer=DENIED, **dict.fromkeys(COVERING, DONE)),
+        body=lambda w: {"action": "move", "article": w.draft.pk, "transition": "publish"},
+    ),
     # The pickers' search: the Related picker offers published stories only (not the draft,
     # whose headline is what is typed here).
     "admin/autocomplete/": Row(
@@ -201,7 +218,7 @@ EXPECTATIONS: dict[str, Row] = {
         staff(NOT_ALLOWED),
         query=lambda w: f"app_label=articles&model_name=article&field_name=related&term={TYPED}",
     ),
-    "admin/(?P<app_label>auth|axes|photos|articles)/$": Row(
+    "admin/(?P<app_label>auth|axes|photos|articles|planning)/$": Row(
         allowed(NOBODY, OK), allowed(NOBODY, UNCHANGED), lambda w: {"app_label": "auth"}
     ),
     "admin/(?P<url>.*)$": Row(staff(DENIED), staff(DENIED), lambda w: {"url": "no-such-page"}),
@@ -338,6 +355,25 @@ EXPECTATIONS: dict[str, Row] = {
         _draft,
         body=lambda w: {"headline": "Qqsecret plans, typed"},
     ),
+    # Each person's own notifications: the inbox (read-only; opening it marks them read) and
+    # their email choices (an empty POST unticks every box: no email of any kind).
+    "admin/planning/notification/": Row(staff(OK), staff(NOT_ALLOWED)),
+    "admin/planning/notification/preferences/": Row(staff(OK), staff(DONE)),
+    # Notes on the draft: whoever may see the story writes and replies; only the note's author
+    # (the writer) corrects it, within minutes of writing it; anyone else is refused with a
+    # message. The other writer cannot reach the story at all.
+    "admin/articles/article/<path:object_id>/notes/": Row(
+        staff(NOT_ALLOWED), staff(DONE, other_writer=DENIED), _draft,
+        body=lambda w: {"text": "Qqsecret: check the figures, @desk_editor"},
+    ),
+    "admin/articles/article/<path:object_id>/notes/<int:note_id>/reply/": Row(
+        staff(NOT_ALLOWED), staff(DONE, other_writer=DENIED), _just_written_note,
+        body=lambda w: {"text": "Checked."},
+    ),
+    "admin/articles/article/<path:object_id>/notes/<int:note_id>/edit/": Row(
+        staff(NOT_ALLOWED), staff(UNCHANGED, writer=DONE, other_writer=DENIED),
+        _just_written_note, body=lambda w: {"text": "Check the figures again"},
+    ),
     # The editor's photo picker: every role may browse the library and upload to it; an
     # upload without a file or alt text is refused.
     "admin/photos/image/picker/": Row(staff(OK), staff(NOT_ALLOWED)),
@@ -456,6 +492,7 @@ def _build_world(media) -> SimpleNamespace:
         old_revision=old,
         new_revision=new,
         link=draft.preview_links.get(),
+        note=Note.objects.create(article=draft, author=users[WRITER], text="Check the figures"),
         token=token,
         article_type=ContentType.objects.get_for_model(Article).pk,
         writer_group=Group.objects.get(name="Writer"),
@@ -487,6 +524,8 @@ def _stored() -> dict:
         AccessAttempt: [],
         AccessLog: [],
         AccessFailureLog: [],
+        EmailOptOut: ["user", "kind"],
+        Note: ["text", "edited_at", "parent"],
     }
     stored = {
         model._meta.label: list(model.objects.order_by("pk").values_list("pk", *fields))
