@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -99,7 +100,9 @@ def threads(article: Article, user, now: datetime | None = None) -> list[Note]:
     """The story's notes as threads, oldest first: each first note with its `replies_shown`;
     each note knows whether this user may still correct it (`editable`)."""
     now = now or timezone.now()
-    notes = list(article.notes.select_related("author").prefetch_related("mentions"))
+    # Mentions in a fixed order (by username): the database keeps none of its own.
+    mentions = Prefetch("mentions", get_user_model().objects.order_by("username"))
+    notes = list(article.notes.select_related("author").prefetch_related(mentions))
     by_pk = {note.pk: note for note in notes}
     roots = []
     for note in notes:
