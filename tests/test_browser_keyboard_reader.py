@@ -2,69 +2,13 @@
 search box, search, skip to the results and open one with Enter; focus is seen at every step,
 as a change of at least 3:1 contrast in the pixels around the focused element."""
 
-import io
-
 import pytest
-from PIL import Image
 
 from tests.browser import BROWSER_TEST
 from tests.factories import make_article, make_section
+from tests.focus import assert_focus_is_visible
 
 pytestmark = BROWSER_TEST
-MARGIN = 8  # CSS px around the element: where an outline or ring is drawn
-
-
-def _luminance(rgb) -> float:
-    def channel(c):
-        c /= 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _contrast(one, other) -> float:
-    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def _pixels(image: Image.Image):
-    data = image.tobytes()
-    return (data[i : i + 3] for i in range(0, len(data), 3))
-
-
-def _shot(page, clip) -> Image.Image:
-    return Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
-
-
-def assert_focus_is_visible(page, what: str) -> None:
-    """The focused element's surroundings, focused and not: enough pixels changed, by at least
-    3:1, to draw a line around it (its perimeter in CSS px)."""
-    focused = page.evaluate_handle("document.activeElement")
-    focused.scroll_into_view_if_needed()
-    box = focused.bounding_box()
-    view = page.viewport_size
-    left, top = max(0, box["x"] - MARGIN), max(0, box["y"] - MARGIN)
-    clip = {
-        "x": left,
-        "y": top,
-        "width": min(view["width"], box["x"] + box["width"] + MARGIN) - left,
-        "height": min(view["height"], box["y"] + box["height"] + MARGIN) - top,
-    }
-    with_focus = _shot(page, clip)
-    focused.evaluate("element => element.blur()")
-    without = _shot(page, clip)
-    focused.evaluate("element => element.focus()")
-    strong = sum(
-        1
-        for before, after in zip(_pixels(without), _pixels(with_focus), strict=True)
-        if before != after and _contrast(before, after) >= 3
-    )
-    needed = 2 * (box["width"] + box["height"])
-    assert strong >= needed, (
-        f"focus on {what} is not visible enough: {strong} pixels change by 3:1 or more, "
-        f"{needed:.0f} needed"
-    )
 
 
 def _describe_focus(page) -> str:

@@ -1,17 +1,15 @@
 """A writer's day by keyboard alone, in a real Chromium: sign in, write a story with a heading
 and a link, pick its section and submit it for review, with visible focus at every step."""
 
-import io
-
 import pytest
 
 from articles.models import Article
 from tests.browser import BROWSER_TEST, PASSWORD
 from tests.factories import make_section, make_staff
+from tests.focus import assert_focus_is_visible
 
 pytestmark = BROWSER_TEST
 expect = pytest.importorskip("playwright.sync_api").expect
-Pillow = pytest.importorskip("PIL.Image")
 
 BODY = ".ProseMirror[contenteditable]"
 MOST_TABS = 250  # more than any admin page here has stops
@@ -20,56 +18,6 @@ SELECTED = """length => {
     const {from, to} = area.editor.state.selection
     return to - from === length
 }"""
-
-
-def _luminance(rgb) -> float:
-    def channel(value):
-        value /= 255
-        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _contrast(a, b) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def _shot(page, box):
-    return Pillow.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
-
-
-def assert_focus_is_visible(page, where: str) -> None:
-    """The focused element, and a margin around it, looks different focused from unfocused:
-    at least as many pixels as its outline has changed with a contrast of 3:1 or more."""
-    box = page.evaluate(
-        """() => {
-            const r = document.activeElement.getBoundingClientRect()
-            return {x: r.x, y: r.y, width: r.width, height: r.height}
-        }"""
-    )
-    margin = 10
-    clip = {
-        "x": max(0, box["x"] - margin),
-        "y": max(0, box["y"] - margin),
-        "width": box["width"] + 2 * margin,
-        "height": box["height"] + 2 * margin,
-    }
-    focused = _shot(page, clip)
-    page.evaluate("() => { window.__focused = document.activeElement; window.__focused.blur() }")
-    unfocused = _shot(page, clip)
-    page.evaluate("() => window.__focused.focus()")
-    changed = [
-        (a, b)
-        for a, b in zip(focused.get_flattened_data(), unfocused.get_flattened_data(), strict=True)
-        if a != b and _contrast(a, b) >= 3
-    ]
-    perimeter = 2 * (box["width"] + box["height"])
-    assert len(changed) >= perimeter, (
-        f"{where}: focus shows {len(changed)} pixels changed at 3:1 or more; "
-        f"its outline alone is {perimeter:.0f}"
-    )
 
 
 def tab_to(page, selector: str, *, back=False) -> None:
