@@ -15,7 +15,7 @@ from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from newsroom.text import clean_line, drop_invalid_code_points, make_slug
-from photos.models import Image
+from photos.models import Image, repeats
 
 from . import blocks
 from .sanitise import sanitise_html
@@ -550,6 +550,13 @@ class Article(models.Model):
     @property
     def caption(self) -> str:
         return self.hero_caption or (self.hero_image.caption if self.hero_image else "")
+
+    @property
+    def hero_alt(self) -> str:
+        """The hero's alt text here: none when the caption beside it says the same."""
+        if self.hero_image is None or repeats(self.caption, self.hero_image.readers_alt):
+            return ""
+        return self.hero_image.readers_alt
 
     def byline_authors(self) -> list[Author]:
         return [byline.author for byline in self.bylines.all()]

@@ -95,9 +95,6 @@ class Image(models.Model):
         """The alt text readers get where no use gives its own: none for a decorative photo."""
         return "" if self.decorative else self.alt
 
-    def caption_repeats_alt(self) -> bool:
-        return repeats(self.caption, self.alt)
-
     @property
     def focal_point(self) -> tuple[float, float]:
         """As fractions of the width and height; the centre when none was set."""
