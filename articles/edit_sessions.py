@@ -18,7 +18,6 @@ from .models import Article, EditSession
 HEARTBEAT_SECONDS = 20
 # Two missed heartbeats and the person is taken to have left.
 PRESENT_FOR = timedelta(seconds=2 * HEARTBEAT_SECONDS + 5)
-MAX_AUTOSAVE_BYTES = 2 * 1024 * 1024
 # Never kept in an autosave: they belong to the request, not to the story.
 _NOT_KEPT = {"csrfmiddlewaretoken", "_save", "_continue", "_addanother"}
 

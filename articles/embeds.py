@@ -95,7 +95,6 @@ PROVIDERS = [
         "https://flo.uri.sh/visualisation/{id}/embed", "chart",
     ),
 ]  # fmt: skip
-BY_KEY = {provider.key: provider for provider in PROVIDERS}
 FRAME_ORIGINS = sorted({provider.origin for provider in PROVIDERS})
 
 

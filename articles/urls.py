@@ -21,11 +21,6 @@ class UnicodeSlugConverter:
 register_converter(UnicodeSlugConverter, "uslug")
 
 
-def feed(feed_class):
-    """Feeds answer GET and HEAD only, as every other public page does, and are cached."""
-    return require_safe(public_page(feed_class()))
-
-
 app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
