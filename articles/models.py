@@ -14,6 +14,7 @@ from django.utils.html import strip_tags
 from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
+from accounts.names import display_name
 from newsroom.text import clean_line, drop_invalid_code_points, make_slug
 from photos.models import Image, repeats
 
@@ -685,7 +686,7 @@ class WorkflowEvent(models.Model):
 
     @property
     def actor_name(self) -> str:
-        return (self.actor.get_full_name() or self.actor.get_username()) if self.actor else "System"
+        return display_name(self.actor)
 
     @property
     def action_label(self) -> str:
@@ -726,8 +727,7 @@ class Revision(models.Model):
 
     @property
     def author_name(self) -> str:
-        user = self.created_by
-        return (user.get_full_name() or user.get_username()) if user else "System"
+        return display_name(self.created_by)
 
 
 class PreviewLink(models.Model):

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from accounts.names import display_name
 from articles import workflow
 from articles.models import Article, Desk, Section
 
@@ -84,7 +85,7 @@ def stories_for(user, now: datetime | None = None):
 def staff_choices() -> list[tuple[int, str]]:
     """Who a story may be assigned to: active staff, by name."""
     people = get_user_model().objects.filter(is_staff=True, is_active=True)
-    return [(p.pk, p.get_full_name() or p.get_username()) for p in people.order_by("username")]
+    return [(p.pk, display_name(p)) for p in people.order_by("username")]
 
 
 class Filters(forms.Form):

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.names import display_name
 from articles import signals, workflow
 from articles.models import Article
 
@@ -138,9 +139,7 @@ def history(events, threads: list[Note]) -> list[tuple[str, object]]:
 
 
 def _person(user) -> str:
-    if user is None:
-        return "A former colleague"
-    return user.get_full_name() or user.get_username()
+    return display_name(user, "A former colleague")
 
 
 # --- Views (routed by articles.admin.ArticleAdmin.get_urls) ---------------------------------

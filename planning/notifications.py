@@ -25,6 +25,7 @@ from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.names import display_name
 from articles import signals
 from articles.models import Article, Author, Desk
 
@@ -297,7 +298,7 @@ def email_for(row: Notification) -> EmailMessage:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def connect_receivers() -> None:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts.names import display_name
 from articles import workflow
 
 from . import board as planning_board
@@ -83,5 +84,5 @@ def _reassign(request: HttpRequest, article) -> None:
     if chosen and assignee is None:
         raise planning_board.Refused("There is no such person; nothing changed.")
     planning_board.reassign(article, assignee, by=request.user)
-    who = (assignee.get_full_name() or assignee.get_username()) if assignee else "nobody"
+    who = display_name(assignee, "nobody")
     messages.success(request, f"“{article.headline}” is assigned to {who}.")
