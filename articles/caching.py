@@ -24,7 +24,7 @@ from newsroom import page_cache
 from . import blocks
 from .models import Article, ArticleAuthor, Author, Correction, Section, Tag, TaggedArticle
 
-LISTED = (Article.State.PUBLISHED, Article.State.SCHEDULED)  # on a list now or at its time
+LISTED = Article.PUBLIC_STATES  # on a list now or at its time
 NAVIGATION = "sections"
 
 

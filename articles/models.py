@@ -238,7 +238,7 @@ class ArticleQuerySet(models.QuerySet):
         missing `publish_scheduled` run never delays it.
         """
         return self.filter(
-            state__in=[Article.State.PUBLISHED, Article.State.SCHEDULED],
+            state__in=Article.PUBLIC_STATES,
             published_at__lte=timezone.now(),
         )
 
@@ -355,6 +355,9 @@ class Article(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Public from the publish time on: a scheduled story needs no job to appear (published()).
+    PUBLIC_STATES = (State.PUBLISHED, State.SCHEDULED)
 
     headline = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
@@ -524,7 +527,7 @@ class Article(models.Model):
     def is_published(self) -> bool:
         """The Python twin of ArticleQuerySet.published()."""
         return (
-            self.state in {self.State.PUBLISHED, self.State.SCHEDULED}
+            self.state in self.PUBLIC_STATES
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
