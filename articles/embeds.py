@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 MAX_URL_CHARS = 500
+REFUSED_IN_URL = "\"'<>\\"  # besides whitespace: no address of a provider holds them
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class Embed:
 def find(url: str) -> Embed | None:
     """The embed this address makes, or None: not an allowed provider's (it stays a link)."""
     url = url.strip()
-    if len(url) > MAX_URL_CHARS or any(c.isspace() or c in "\"'<>\\" for c in url):
+    if len(url) > MAX_URL_CHARS or any(c.isspace() or c in REFUSED_IN_URL for c in url):
         return None
     if url.lower().startswith("http://"):
         url = "https://" + url[7:]

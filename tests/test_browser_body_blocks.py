@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from articles import embeds
 from articles.models import Article
-from photos.models import Image
+from photos.models import Image, repeats
 from tests.browser import BROWSER_TEST, log_in
 from tests.factories import make_image, make_section, make_staff, photo_bytes
 
@@ -274,3 +275,61 @@ def test_a_picture_marked_decorative_is_stored_with_an_empty_alt_and_a_repeating
     assert Blocks(body).found[1][1]["data-photo"] == str(texture.pk)
     page.get_by_role("button", name="Edit picture").first.click()
     expect(page.locator("#bb-picture-decorative")).to_be_checked()
+
+
+# The same cases through the editor's script and the server's rules: they must agree.
+CAPTION_CASES = [
+    ("Harbour cranes at dawn", "Harbour cranes at dawn"),
+    ("Harbour cranes at dawn.", "harbour  cranes at DAWN"),
+    ("…Harbour cranes at dawn!?", "Harbour cranes at dawn"),
+    ("Die Straße am Morgen", "DIE STRASSE AM MORGEN"),
+    ("Cranes at dawn", "Harbour cranes at dawn"),
+    ("The port at six", ""),
+    ("", "The port at six"),
+    ("Cranes, at dawn", "Cranes at dawn"),
+]
+EMBED_CASES = [
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    "http://youtu.be/dQw4w9WgXcQ",
+    "  https://vimeo.com/76979871  ",
+    "https://x.com/NASA/status/1755678123456789012",
+    "https://www.instagram.com/p/C3xYz_AbCdE/",
+    "https://www.tiktok.com/@scout2015/video/6718335390845095173",
+    "https://bsky.app/profile/bsky.app/post/3l6oveex3ii2l",
+    "https://open.spotify.com/intl-de/album/1DFixLWuPkv3KT3TnV35m3",
+    "https://soundcloud.com/forss/flickermood",
+    "https://app.datawrapper.de/chart/dxQ4h/visualize",
+    "https://flo.uri.sh/visualisation/1810417/",
+    "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
+    "https://evil.example/?https://youtu.be/dQw4w9WgXcQ",
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ\\@evil.example",
+    'https://youtu.be/dQw4w9WgXcQ?"',
+    "https://youtu.be/" + "a" * 500,
+    "ftp://youtu.be/dQw4w9WgXcQ",
+    "",
+]
+RUN_RULES = """async ([captions, urls]) => {
+    const editor = document.querySelector("[data-django-prose-editor-configurable]")
+    const config = JSON.parse(editor.getAttribute("data-django-prose-editor-configurable"))
+    const module = config.js_modules.find((url) => url.includes("body_blocks"))
+    const { repeats, findEmbed } = (await import(module)).bodyEditorRules
+    return [
+        captions.map(([caption, alt]) => repeats(caption, alt)),
+        urls.map((url) => findEmbed(url)),
+    ]
+}"""
+
+
+def test_the_editor_decides_embeds_and_repeating_captions_as_the_server_does(live_server, browser):
+    make_staff("Writer", "wendy")
+    page = log_in(browser, live_server, "wendy")
+    page.goto(f"{live_server.url}/admin/articles/article/add/")
+    page.locator(BODY).wait_for()
+    repeated, found = page.evaluate(RUN_RULES, [CAPTION_CASES, EMBED_CASES])
+
+    assert repeated == [repeats(caption, alt) for caption, alt in CAPTION_CASES]
+    assert True in repeated and False in repeated
+    server = [embeds.find(url) for url in EMBED_CASES]
+    assert [e and e["provider"] for e in found] == [e and e.provider.key for e in server]
+    assert [e and e["title"] for e in found] == [e and e.title for e in server]
+    assert [e and e["url"] for e in found] == [e and e.url for e in server]

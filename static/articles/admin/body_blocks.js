@@ -121,9 +121,40 @@ function errorLine(id) {
   return h("p", { id, class: "bb-error", role: "alert" })
 }
 
-/** Whether a caption says what the alt text says (photos.models.repeats, kept in step). */
+/*
+ * The rules the server decides and this script must decide alike (which pasted addresses become
+ * embeds, when a caption repeats the alt text) come from the change form as data
+ * (articles/templatetags/body_editor.py), so no copy of them is kept here.
+ */
+let serverRules = null
+function rules() {
+  if (!serverRules) {
+    const data = JSON.parse(document.getElementById("body-editor-rules")?.textContent || "{}")
+    serverRules = {
+      maxUrlChars: data.maxUrlChars ?? 0,
+      refusedInUrl: data.refusedInUrl ?? "",
+      captionEndsIgnored: data.captionEndsIgnored ?? "",
+      providers: (data.providers || []).map(({ key, title, patterns }) => ({
+        key,
+        title,
+        patterns: patterns.map((source) => new RegExp(`^(?:${source})$`, "i")),
+      })),
+    }
+  }
+  return serverRules
+}
+
+/** Whether a caption says what the alt text says: photos.models.repeats(). */
 function repeats(caption, alt) {
-  const words = (text) => text.toLowerCase().split(/\s+/).filter(Boolean).join(" ").replace(/^[ .!?…]+|[ .!?…]+$/g, "")
+  const ends = rules().captionEndsIgnored
+  const words = (text) => {
+    // Upper then lower case folds as Python's casefold() does for the letters captions hold (ß).
+    const folded = text.toUpperCase().toLowerCase().split(/\s+/).filter(Boolean).join(" ")
+    let [start, end] = [0, folded.length]
+    while (start < end && ends.includes(folded[start])) start++
+    while (end > start && ends.includes(folded[end - 1])) end--
+    return folded.slice(start, end)
+  }
   return Boolean(caption && alt) && words(caption) === words(alt)
 }
 
@@ -857,48 +888,22 @@ export const BodyPicture = Node.create({
 
 // --- Embeds -------------------------------------------------------------------------------
 
-/*
- * Which pasted addresses become embeds. For recognising only, kept simple: articles/embeds.py
- * is the authority and checks every address again when the story is saved (an address it does
- * not take becomes a plain link). Keep the two lists in step.
+/**
+ * The provider and address a pasted address embeds as, or null (it stays a link): for
+ * recognising only, as articles/embeds.py checks every address again when the story is saved.
  */
-const PROVIDERS = [
-  ["youtube", "YouTube video", [
-    "(?:www\\.|m\\.)?youtube\\.com/watch\\?(?:[^#]*&)?v=[\\w-]{11}[^#]*",
-    "youtu\\.be/[\\w-]{11}",
-    "(?:www\\.)?youtube\\.com/(?:shorts|embed|live)/[\\w-]{11}",
-  ]],
-  ["vimeo", "Vimeo video", ["(?:www\\.)?vimeo\\.com/\\d{1,12}"]],
-  ["x", "X post", ["(?:www\\.|mobile\\.)?(?:twitter|x)\\.com/\\w{1,15}/status/\\d{1,20}"]],
-  ["instagram", "Instagram post", ["(?:www\\.)?instagram\\.com/(?:p|reel|tv)/[\\w-]{5,40}"]],
-  ["tiktok", "TikTok video", ["(?:www\\.)?tiktok\\.com/@[\\w.-]{1,40}/video/\\d{1,25}"]],
-  ["bluesky", "Bluesky post", ["bsky\\.app/profile/[\\w.:-]{3,100}/post/\\w{5,20}"]],
-  ["spotify", "Spotify audio", [
-    "open\\.spotify\\.com/(?:intl-[\\w-]{2,10}/)?(?:track|album|playlist|episode|show|artist)/\\w{10,40}",
-  ]],
-  ["soundcloud", "SoundCloud audio", ["(?:www\\.|m\\.)?soundcloud\\.com/[\\w-]{1,100}/[\\w-]{1,200}"]],
-  ["datawrapper", "Datawrapper chart", [
-    "datawrapper\\.dwcdn\\.net/\\w{5}(?:/\\d{1,4})?",
-    "app\\.datawrapper\\.de/chart/\\w{5}(?:/\\w+)?",
-  ]],
-  ["flourish", "Flourish chart", ["(?:public\\.flourish\\.studio|flo\\.uri\\.sh)/visualisation/\\d{1,12}"]],
-].map(([key, title, patterns]) => ({
-  key,
-  title,
-  patterns: patterns.map((pattern) => new RegExp(`^https://${pattern}/?(?:[?#].*)?$`, "i")),
-}))
-
-/** The provider and address a pasted address embeds as, or null (it stays a link). */
 function findEmbed(text) {
+  const { providers, maxUrlChars, refusedInUrl } = rules()
   let url = (text || "").trim()
-  if (!url || url.length > 500 || /[\s"'<>\\]/.test(url)) return null
+  if (!url || url.length > maxUrlChars || /\s/.test(url)) return null
+  if ([...url].some((char) => refusedInUrl.includes(char))) return null
   if (/^http:\/\//i.test(url)) url = `https://${url.slice(7)}`
-  const provider = PROVIDERS.find(({ patterns }) => patterns.some((pattern) => pattern.test(url)))
+  const provider = providers.find(({ patterns }) => patterns.some((pattern) => pattern.test(url)))
   return provider ? { provider: provider.key, title: provider.title, url } : null
 }
 
 function providerTitle(key) {
-  return PROVIDERS.find((provider) => provider.key === key)?.title || "Embed"
+  return rules().providers.find((provider) => provider.key === key)?.title || "Embed"
 }
 
 async function embedDialog(editor, { opener, pos = null } = {}) {
@@ -1147,3 +1152,6 @@ export const BodyKeyFacts = Node.create({
     })
   },
 })
+
+// For the test that runs them against the server's rules (tests/test_browser_body_blocks.py).
+export const bodyEditorRules = { repeats, findEmbed }
