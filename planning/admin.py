@@ -1,8 +1,20 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import inbox
+from articles.admin import panels
+
+from . import inbox, notes
 from .models import Notification
+
+# A story's notes on its change page, and the addresses its note forms post to.
+panels.register_panel("admin/planning/notes.html", notes.for_change_form)
+panels.register_urls(
+    panels.Route("<path:object_id>/notes/", notes.write_view, "articles_article_note"),
+    panels.Route("<path:object_id>/notes/<int:note_id>/reply/", notes.reply_view,
+                 "articles_article_note_reply"),
+    panels.Route("<path:object_id>/notes/<int:note_id>/edit/", notes.edit_view,
+                 "articles_article_note_edit"),
+)  # fmt: skip
 
 
 @admin.register(Notification)

@@ -1,10 +1,10 @@
 """Staff notes on a story: threads, @mentions, and a few minutes to correct one's own note.
 
 Notes live in the admin only (see planning/models.py). The forms on an article's change page
-post to the views below, which ArticleAdmin.get_urls routes under the article
-(`<id>/notes/...`); each answers with a message and a redirect back to the story, so they work
-without JavaScript. Whoever may see the story in the admin may read and write its notes.
-A send-back's comment is kept as a note too (on_story_moved).
+post to the views below, which planning/admin.py registers under the article's admin address
+(`<id>/notes/...`, through articles.admin.panels); each answers with a message and a redirect
+back to the story, so they work without JavaScript. Whoever may see the story in the admin may
+read and write its notes. A send-back's comment is kept as a note too (on_story_moved).
 """
 
 import re
@@ -142,7 +142,7 @@ def _person(user) -> str:
     return display_name(user, "A former colleague")
 
 
-# --- Views (routed by articles.admin.ArticleAdmin.get_urls) ---------------------------------
+# --- Views (routed under the article's admin by planning/admin.py) -------------------------
 
 
 @require_POST

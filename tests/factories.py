@@ -81,7 +81,7 @@ def _local(when) -> str:
 
 def article_form_data(article, **overrides) -> dict:
     """What the admin change form posts for this article, as a browser would send it."""
-    from articles.admin_forms import state_key
+    from articles.admin.forms import state_key
 
     data = {
         "headline": article.headline,

@@ -25,7 +25,7 @@ from django.utils.html import escape
 
 from articles import revisions, workflow
 from articles.admin import ArticleAdmin
-from articles.admin_forms import ArticleForm
+from articles.admin.forms import ArticleForm
 from articles.models import Article, Author, Section
 from articles.preview import preview_url
 from articles.views import PAGE_SIZE
