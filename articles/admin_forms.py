@@ -11,7 +11,9 @@ from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.utils import edit_string_for_tags
 
-from . import revisions, roles, workflow
+from accounts import roles
+
+from . import revisions, workflow
 from .models import Article, ArticleAuthor, Correction, Tag
 from .sanitise import sanitise_html
 
