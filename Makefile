@@ -27,10 +27,12 @@ test: install
 	else echo "Chromium not found (/usr/bin/chromium): browser tests will be SKIPPED. Install it with: apt-get install -y chromium"; fi
 	$(PY) -m pytest
 
-# The checks besides the tests; CI and the pre-commit hook run exactly these.
+# The checks besides the tests; CI and the pre-commit hook run exactly these. lint-imports
+# holds the layers that pyproject.toml declares: no import may point back up.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(PRODUCTION_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 

@@ -21,7 +21,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles.workflow import is_editor
+from .roles import is_editor
 
 log = logging.getLogger("newsroom.accounts")
 

@@ -39,10 +39,6 @@ LIMITS = {
     "alt": 300, "caption": 500, "credit": 200, "quote": 600, "by": 200, "title": 100,
     "fact": 300,
 }  # fmt: skip
-ATTRIBUTES = {
-    "data-block", "data-photo", "data-size", "data-alt", "data-caption", "data-credit",
-    "data-provider", "data-url", "data-quote", "data-by", "data-title", "data-facts",
-}  # fmt: skip
 
 # An attribute's value may hold ">" (nh3 escapes it, but nothing here relies on that).
 _INNER = r'(?:[^>"]|"[^"]*")*'

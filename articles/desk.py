@@ -9,6 +9,8 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.roles import is_editor
+
 from . import workflow
 from .models import Article
 
@@ -36,7 +38,7 @@ def lists_for(user, now=None) -> list[dict]:
         _list("My drafts", workflow.drafts_of(user), latest_work, ("drafts", "All my drafts")),
         _list("Mine in review", mine.filter(state=Article.State.REVIEW), latest_work),
     ]  # fmt: skip
-    if workflow.is_editor(user):
+    if is_editor(user):
         lists.append(
             _list(
                 "Needs my review",

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from newsroom.text import drop_invalid_code_points
 
-from . import blocks
+from . import block_markup, blocks
 
 MAX_BODY_CHARS = 400_000  # a 60,000-word long read is about 400 KB of HTML
 MAX_NESTING_DEPTH = 24
@@ -42,7 +42,7 @@ _cleaner = nh3.Cleaner(
     attributes={
         "a": {"href", "title"},
         "ol": {"start"},
-        "figure": blocks.ATTRIBUTES,
+        "figure": set(block_markup.ATTRIBUTES),
         "th": {"colspan", "rowspan"},
         "td": {"colspan", "rowspan"},
     },  # fmt: skip

@@ -15,13 +15,14 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from accounts.roles import is_editor
+
 from . import caching, preview, revisions, signals
 from .models import Article, Section, WorkflowEvent
 
 logger = logging.getLogger("newsroom.workflow")
 
 State = Article.State
-PUBLISH_PERMISSION = "articles.publish_article"
 
 
 class TransitionError(Exception):
@@ -80,10 +81,6 @@ EFFECTS = {
 
 
 # --- Who may do what --------------------------------------------------------------------------
-
-
-def is_editor(user) -> bool:
-    return user.is_active and user.has_perm(PUBLISH_PERMISSION)
 
 
 def covers(user, article: Article) -> bool:

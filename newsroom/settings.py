@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_prose_editor.config import html_tags
 from js_asset import static_lazy
 
+from articles.block_markup import ATTRIBUTES as BODY_BLOCK_ATTRIBUTES
 from articles.embeds import FRAME_ORIGINS as EMBED_FRAME_ORIGINS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,12 +74,7 @@ INSTALLED_APPS = [
 # The story editor's body blocks (static/articles/admin/body_blocks.js), loaded by
 # django-prose-editor's "configurable" preset. The processors only describe their markup:
 # articles/sanitise.py stays the one authority on what a stored body may hold.
-_BODY_BLOCK = html_tags(
-    ["figure"],
-    {"figure": ["data-block", "data-photo", "data-size", "data-alt", "data-caption",
-                "data-credit", "data-provider", "data-url", "data-quote", "data-by",
-                "data-title", "data-facts"]},
-)  # fmt: skip
+_BODY_BLOCK = html_tags(["figure"], {"figure": list(BODY_BLOCK_ATTRIBUTES)})
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
     {
         "js": [static_lazy("articles/admin/body_blocks.js")],

@@ -14,6 +14,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.names import display_name
+from accounts.roles import is_editor
 from articles import workflow
 from articles.models import Article, Desk, Section
 
@@ -67,7 +68,7 @@ def stories_for(user, now: datetime | None = None):
     """
     start, end = day_bounds(timezone.localdate(now))
     stories = workflow.visible_articles(user)
-    if workflow.is_editor(user):
+    if is_editor(user):
         stories = stories & workflow.covered_articles(user)
     on_board = (
         Q(state__in=[State.DRAFT, State.REVIEW])
@@ -136,7 +137,7 @@ def columns(stories, user, now: datetime | None = None) -> list[Column]:
     """The stories in their columns, each card told what it shows and which moves it offers."""
     now = now or timezone.now()
     board = {key: Column(key, title) for key, title in STAGES.items()}
-    editor = workflow.is_editor(user)
+    editor = is_editor(user)
     for article in stories:
         article.overdue = article.is_past_deadline(now)
         article.moves = offered_moves(article, editor=editor)
@@ -181,7 +182,7 @@ def move(article: Article, name: str, *, by, comment: str = "", at: datetime | N
 
 def reassign(article: Article, assignee, *, by) -> None:
     """Give the story to another person (None: nobody); editors covering the story only."""
-    if not (workflow.is_editor(by) and workflow.covers(by, article)):
+    if not (is_editor(by) and workflow.covers(by, article)):
         raise Refused(f"Only an editor on its desk may reassign “{article.headline}”.")
     if assignee is not None and not (assignee.is_staff and assignee.is_active):
         raise Refused("A story can only be assigned to an active staff member.")

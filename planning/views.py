@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.names import display_name
+from accounts.roles import is_editor
 from articles import workflow
 
 from . import board as planning_board
@@ -35,7 +36,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "columns": planning_board.columns(stories, request.user),
         "staff": staff,
-        "can_reassign": workflow.is_editor(request.user),
+        "can_reassign": is_editor(request.user),
         "query": request.GET.urlencode(),
     }
     return render(request, "admin/planning/board.html", context)

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from articles.roles import ROLES
+from accounts.roles import ROLES
 
 pytestmark = pytest.mark.django_db
 

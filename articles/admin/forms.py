@@ -10,7 +10,9 @@ from django.utils import timezone
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from .. import revisions, roles, workflow
+from accounts import roles
+
+from .. import revisions, workflow
 from ..models import Article, ArticleAuthor, Correction, Tag
 from ..sanitise import sanitise_html
 

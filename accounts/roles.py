@@ -1,7 +1,9 @@
-"""The Writer and Editor groups and exactly the permissions each needs.
+"""The Writer and Editor groups, exactly the permissions each needs, and who counts as an editor.
 
-Applied by `setup_roles`. Migration 0003_roles keeps a frozen copy of the first version, so
-changing these sets never changes what `migrate` does on an empty database.
+Applied by `setup_roles`. Migration articles/0003_roles keeps a frozen copy of the first
+version, so changing these sets never changes what `migrate` does on an empty database. The
+permissions name the other apps' models by app label and codename: strings, so accounts stays
+below every app that holds them.
 """
 
 from django.apps import apps as global_apps
@@ -9,6 +11,8 @@ from django.contrib.auth.management import create_permissions
 
 WRITER = "Writer"
 EDITOR = "Editor"
+# Editors are whoever may publish: the Editor group, and any account given the permission.
+PUBLISH_PERMISSION = "articles.publish_article"
 
 _WRITER_PERMISSIONS = {
     ("articles", "add_article"),
@@ -59,3 +63,7 @@ def setup_roles(apps=global_apps) -> dict[str, int]:
         group.permissions.set(perms)
         counts[name] = len(perms)
     return counts
+
+
+def is_editor(user) -> bool:
+    return user.is_active and user.has_perm(PUBLISH_PERMISSION)

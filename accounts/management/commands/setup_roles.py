@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles.roles import setup_roles
+from accounts.roles import setup_roles
 
 
 class Command(BaseCommand):
