@@ -241,7 +241,7 @@ def load_in_state(article: Article, *, state: str, published_at: datetime | None
 
     Used by import_articles for files that carry their state (export_articles' output).
     """
-    if state != State.DRAFT and published_at is None:
+    if state in Article.NEEDS_PUBLISH_TIME and published_at is None:
         raise TransitionError(f"A {state} story needs its publish time.")
     if state != article.state:
         _move(article, state, by=None, action="load", comment="Loaded in this state from a file",
