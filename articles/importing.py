@@ -33,11 +33,9 @@ from .models import (
     Author,
     BodyPicture,
     Correction,
-    Revision,
     Section,
     Tag,
     TaggedArticle,
-    WorkflowEvent,
     free_slug,
 )
 from .sanitise import sanitise_html
@@ -550,67 +548,36 @@ class _Batch:
     # --- Saving new stories together
 
     def _save_new(self, plans: list[_Plan]) -> None:
-        """Create the stories as save_edit() creates one, and publish them as workflow.take()
-        publishes one: the same rows, a bulk insert each, one search index update and one purge."""
+        """Create the stories as save_edit() creates one, and publish them through the
+        workflow: the same rows, a bulk insert each, one search index update and one purge."""
         if not plans:
             return
-        publish = self.options.publish
-        listed = self._sections_listing_published({plan.section.pk for plan in plans})
-        now = timezone.now()
         for plan in plans:
             plan.outcome.article = plan.article = self._new_article(plan)
-            if publish:
-                plan.article.state = Article.State.PUBLISHED
-                plan.article.published_at = self.options.published_at or now
         Article.objects.bulk_create([plan.article for plan in plans])
         tags = self.tags.rows({name for plan in plans for name in plan.content["tags"]})
-        Revision.objects.bulk_create(
-            Revision(article=plan.article, version=plan.article.version, note=IMPORT_NOTE,
-                     content=plan.content)
-            for plan in plans
-        )  # fmt: skip
+        revisions.keep_created([(plan.article, plan.content) for plan in plans], by=None,
+                               note=IMPORT_NOTE)  # fmt: skip
         ArticleAuthor.objects.bulk_create(
-            ArticleAuthor(
-                article=plan.article,
-                author_id=author,
-                position=position,
-                published_at=plan.article.published_at,
-            )
+            ArticleAuthor(article=plan.article, author_id=author, position=position)
             for plan in plans
             for position, author in enumerate(plan.content["bylines"])
         )
         TaggedArticle.objects.bulk_create(
-            TaggedArticle(
-                content_object=plan.article, tag=tags[name], published_at=plan.article.published_at
-            )
+            TaggedArticle(content_object=plan.article, tag=tags[name])
             for plan in plans
             for name in plan.content["tags"]
         )
         self._list_body_pictures(plans)
-        keys = {key for tag in self.tags.created for key in (f"tag-{tag.pk}", f"tag-list-{tag.pk}")}
-        if publish:  # listing_keys() names the body's photos: /media/ serves them now
-            keys |= self._publish_new(plans, tags, now, listed)
+        # Made with a bulk insert, which sends no signal: their pages are purged here.
+        page_cache.purge(set().union(*map(caching.tag_keys, self.tags.created)))
+        if self.options.publish:  # after the body pictures: /media/ serves them now
+            articles = [plan.article for plan in plans]
+            try:
+                workflow.publish_many(articles, by=None, at=self.options.published_at)
+            except workflow.TransitionError as error:
+                raise StoryFileError(str(error)) from None
         search.index_on_commit(plan.article.pk for plan in plans)
-        page_cache.purge(keys)
-
-    def _publish_new(self, plans: list[_Plan], tags: dict, now, listed: set[int]) -> set[str]:
-        """The event, log line and purged keys of workflow.take(article, "publish") for each
-        new story; the keys are caching.lists_of() and its navigation check, from the rows in
-        hand rather than three queries a story."""
-        WorkflowEvent.objects.bulk_create(
-            WorkflowEvent(article=plan.article, at=now, from_state=Article.State.DRAFT,
-                          to_state=Article.State.PUBLISHED, action="publish")
-            for plan in plans
-        )  # fmt: skip
-        keys = {caching.SCHEDULE}
-        for plan in plans:
-            article = plan.article
-            workflow.logger.info("system: publish on article %s (draft -> published)", article.pk)
-            tag_ids = [tags[name].pk for name in plan.content["tags"]]
-            keys |= caching.listing_keys(article, plan.content["bylines"], tag_ids)
-            if article.section_id not in listed:  # its section's first published story
-                keys.add(caching.NAVIGATION)
-        return keys
 
     @staticmethod
     def _list_body_pictures(plans: list[_Plan]) -> None:
@@ -626,11 +593,6 @@ class _Batch:
             for pk, images in wanted.items()
             for image in sorted(images & found)
         )
-
-    @staticmethod
-    def _sections_listing_published(sections: set[int]) -> set[int]:
-        published = Article.objects.published().filter(section__in=sections)
-        return set(published.values_list("section_id", flat=True).distinct())
 
     # --- The rest, story by story
 

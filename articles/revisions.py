@@ -157,6 +157,16 @@ def save_edit(
     return revision
 
 
+def keep_created(stories: list[tuple[Article, dict]], *, by, note: str = "") -> list[Revision]:
+    """The revision save_edit() keeps of a new story, for many stories a bulk insert made at
+    once (a batch import), each given with its content as normalise() leaves it."""
+    return Revision.objects.bulk_create(
+        Revision(article=article, version=article.version, created_by=by, note=note,
+                 content=content)
+        for article, content in stories
+    )  # fmt: skip
+
+
 def publish_pending(article: Article) -> None:
     """Make the pending changes the live version (called by the "publish_changes" transition)."""
     revision = article.pending_revision
