@@ -589,7 +589,7 @@ def test_a_batch_reads_stored_stories_as_the_edit_path_does(tmp_path):
     draft = make_article(published=False, tags=["Solo"])
     stored = list(Article.objects.select_related("pending_revision").filter(import_key=None))
 
-    read = importing._current_contents(stored)
+    read = revisions.current_contents(stored)
 
     assert read[live.pk]["standfirst"] == "Changes waiting."
     assert read == {article.pk: revisions.current_content(article) for article in stored}
@@ -677,7 +677,7 @@ def import_together_and_one_by_one(tmp_path, monkeypatch, django_capture_on_comm
                 make_author(name=name, user=user)
             purged.clear()
             if one_by_one:  # every file through import_story(), as before batches
-                patch.setattr(importing._Batch, "_goes_together", lambda batch, file: False)
+                patch.setattr(importing.batch._Batch, "_goes_together", lambda batch, file: False)
             run_import(tmp_path, *options)
         return saved_world(purged, started)
 
@@ -775,12 +775,12 @@ def test_the_assignee_of_a_planned_story_an_import_publishes_is_told(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_crash_in_the_middle_of_an_import_leaves_only_whole_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_FILES", 2)
+    monkeypatch.setattr(importing.batch, "BATCH_FILES", 2)
     for n in range(5):
         write_story(tmp_path, f"s{n}.md", f"Story number {n}", authors=[f"Writer {n}"],
                     tags=[f"Topic {n}"])  # fmt: skip
     batches = []
-    save_new = importing._Batch._save_new
+    save_new = importing.batch._Batch._save_new
 
     def crash_in_the_second_batch(batch, plans):
         save_new(batch, plans)  # its rows written, not yet committed
@@ -788,7 +788,7 @@ def test_a_crash_in_the_middle_of_an_import_leaves_only_whole_files(tmp_path, mo
         if len(batches) == 2:
             raise RuntimeError("the machine went down")
 
-    monkeypatch.setattr(importing._Batch, "_save_new", crash_in_the_second_batch)
+    monkeypatch.setattr(importing.batch._Batch, "_save_new", crash_in_the_second_batch)
     with pytest.raises(RuntimeError):
         run_import(tmp_path, "--publish")
 
