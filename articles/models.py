@@ -346,15 +346,23 @@ class ChangesState(models.TextChoices):
     REVIEW = "review", "In review"
 
 
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The states that carry a publish time: the database refuses a story in one without it, and
+# the workflow (load_in_state) asks for one. Drafts and stories in review have none yet.
+NEEDS_PUBLISH_TIME = (State.SCHEDULED, State.PUBLISHED, State.WITHDRAWN)
+
+
 class Article(models.Model):
     ChangesState = ChangesState
-
-    class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+    State = State
+    NEEDS_PUBLISH_TIME = NEEDS_PUBLISH_TIME
 
     # Public from the publish time on: a scheduled story needs no job to appear (published()).
     PUBLIC_STATES = (State.PUBLISHED, State.SCHEDULED)
@@ -457,8 +465,7 @@ class Article(models.Model):
         permissions = [("publish_article", "Can publish, schedule, withdraw and send back")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(state__in=["scheduled", "published", "withdrawn"])
-                | Q(published_at__isnull=False),
+                condition=~Q(state__in=NEEDS_PUBLISH_TIME) | Q(published_at__isnull=False),
                 name="public_states_have_publish_time",
             )
         ]

@@ -145,7 +145,7 @@ def rate(count: int, result: dict) -> str:
 
 
 def section(count: int, size: int, first: dict, again: dict, vendor: str, load: str) -> str:
-    from articles.importing import BATCH_FILES
+    from articles.importing.batch import BATCH_FILES
 
     met = count / first["seconds"] >= GOAL
     before = BEFORE_BATCHES[vendor]

@@ -226,3 +226,34 @@ def test_a_body_with_blocks_exports_and_reimports_byte_for_byte(tmp_path, fmt):
     restored = Article.objects.get(slug="mill-fire")
     assert restored.body == story.body
     assert set(restored.body_pictures.values_list("image", flat=True)) == {photo.pk, other.pk}
+
+
+STATES = {
+    Article.State.DRAFT: None,
+    Article.State.REVIEW: None,
+    Article.State.SCHEDULED: timedelta(days=1),
+    Article.State.PUBLISHED: -timedelta(days=2),
+    Article.State.WITHDRAWN: -timedelta(days=3),
+}
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+@pytest.mark.parametrize("state", list(STATES))
+def test_a_story_in_any_state_exports_and_imports_as_it_was(tmp_path, fmt, state):
+    offset = STATES[state]
+    story = make_article(
+        headline=f"A {state} story", slug=f"{state}-story", standfirst="What it says.",
+        body="<p>Its <em>text</em>.</p>", section=make_section(name="City", slug="city"),
+        authors=[make_author(name="Bo Writer"), make_author(name="Ada Reporter")],
+        tags=["Harbour", "Ferries"], published=False, state=state,
+        published_at=None if offset is None else (timezone.now() + offset).replace(microsecond=0),
+    )  # fmt: skip
+    before = snapshot()[story.slug]
+    target = tmp_path / ("export.json" if fmt == "json" else "stories")
+    call_command("export_articles", "--format", fmt, "--output", str(target), stdout=io.StringIO())
+
+    wipe()
+    call_command("import_articles", str(target), stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert snapshot() == {story.slug: before}
+    assert before["state"] == state

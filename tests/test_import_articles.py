@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -30,7 +31,8 @@ from articles.models import (
     photo_shown_to_readers,
 )
 from newsroom import page_cache
-from tests.factories import make_article, make_author, make_image, make_section
+from planning.models import Notification
+from tests.factories import make_article, make_author, make_image, make_section, make_staff
 from tests.test_public_site import count_tags
 
 pytestmark = pytest.mark.django_db
@@ -565,9 +567,12 @@ def test_an_import_costs_a_few_queries_a_batch_not_a_few_a_story(tmp_path, optio
 
     small, large = queries(10, "small"), queries(30, "large")
 
-    assert large[0] <= small[0] + 3, (small, large)  # 20 more new stories: no more queries
+    # Published, each story is told to the planning desk (signals.story_moved), which asks
+    # whom to tell: one query a story, the only cost that grows with the batch.
+    told = 20 if "--publish" in options else 0
+    assert large[0] <= small[0] + 3 + told, (small, large)  # 20 more new stories
     assert large[1] <= small[1] + 3, (small, large)  # nor 20 more unchanged ones
-    assert small[0] <= 30 and small[1] <= 25, small
+    assert small[0] <= 33 + told // 2 and small[1] <= 25, small
 
 
 def test_a_batch_reads_stored_stories_as_the_edit_path_does(tmp_path):
@@ -584,7 +589,7 @@ def test_a_batch_reads_stored_stories_as_the_edit_path_does(tmp_path):
     draft = make_article(published=False, tags=["Solo"])
     stored = list(Article.objects.select_related("pending_revision").filter(import_key=None))
 
-    read = importing._current_contents(stored)
+    read = revisions.current_contents(stored)
 
     assert read[live.pk]["standfirst"] == "Changes waiting."
     assert read == {article.pk: revisions.current_content(article) for article in stored}
@@ -592,19 +597,22 @@ def test_a_batch_reads_stored_stories_as_the_edit_path_does(tmp_path):
 
 
 def saved_world(purged: list[str], started: datetime) -> dict:
-    """Every row imports write, every column, and every key they purged, with ids given as
+    """Every row imports write (the planning desk's notifications included), every column, and
+    every key they purged, with ids given as
     names and times of the run as "during the import", so that two imports of the same files
     into an empty database compare equal when they wrote the same."""
     headlines = dict(Article.objects.values_list("pk", "headline"))
     authors = dict(Author.objects.values_list("pk", "name"))
     tags = dict(Tag.objects.values_list("pk", "name"))
     sections = dict(Section.objects.values_list("pk", "name"))
+    users = dict(get_user_model().objects.values_list("pk", "username"))
     ids = {"article_id": headlines, "content_object_id": headlines, "author_id": authors,
-           "tag_id": tags, "section_id": sections}  # fmt: skip
+           "tag_id": tags, "section_id": sections, "recipient_id": users,
+           "user_id": users}  # fmt: skip
 
     def value(column: str, value):
         if column in ids:
-            return ids[column][value]
+            return None if value is None else ids[column][value]
         if column == "content":  # a revision's
             bylines = [authors[a] for a in value["bylines"]]
             return {**value, "section": sections[value["section"]], "bylines": bylines}
@@ -627,7 +635,7 @@ def saved_world(purged: list[str], started: datetime) -> dict:
         return f"{prefix}-{by_prefix[prefix][int(number)]}" if prefix in by_prefix else key
 
     models = [Article, Section, Author, Tag, ArticleAuthor, TaggedArticle, Revision, WorkflowEvent,
-              BodyPicture]  # fmt: skip
+              BodyPicture, Notification]  # fmt: skip
     return {
         **{model.__name__: rows(model) for model in models},
         "search": {headlines[pk]: row for pk, row in search_index().items()},
@@ -637,6 +645,51 @@ def saved_world(purged: list[str], started: datetime) -> dict:
 
 LONG_AGO = datetime(2024, 1, 1, tzinfo=UTC)
 BACKDATED = ["--publish", "--published-at", "2024-05-01T09:00:00+00:00", "--tag", "Archive"]
+# Bylines that are staff accounts: publishing tells them (planning/notifications.py).
+STAFF_AUTHORS = {"Ada Reporter": "ada", "Cy Sports": "cy"}
+
+
+@pytest.fixture
+def import_together_and_one_by_one(tmp_path, monkeypatch, django_capture_on_commit_callbacks):
+    """Import tmp_path's files one story at a time, then again (into an emptied database)
+    together, recording every key purged; returns what each left (saved_world())."""
+    purged = []
+    purge = page_cache.purge
+    # A spy that calls through: the pages are purged as ever, and the keys are kept.
+    monkeypatch.setattr(page_cache, "purge", lambda keys: (purged.extend(keys), purge(keys)))
+    people = {
+        name: make_staff("Writer", username, email=f"{username}@example.org")
+        for name, username in STAFF_AUTHORS.items()
+    }
+
+    def imported(options, *, established: bool, one_by_one: bool) -> dict:
+        started = timezone.now()
+        with monkeypatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
+            # Sections made here, not by the import, whose purges would hide the navigation's.
+            for name in ["City", "Sport"]:
+                section = make_section(name=name, slug=name.lower())
+                if established:  # the navigation lists the section already
+                    make_article(
+                        section=section, headline=f"Earlier {name} story", standfirst="",
+                        body="<p>Earlier.</p>", published_at=LONG_AGO,
+                    )  # fmt: skip
+            for name, user in people.items():
+                make_author(name=name, user=user)
+            purged.clear()
+            if one_by_one:  # every file through import_story(), as before batches
+                patch.setattr(importing.batch._Batch, "_goes_together", lambda batch, file: False)
+            run_import(tmp_path, *options)
+        return saved_world(purged, started)
+
+    def run(options, *, established=False) -> tuple[dict, dict]:
+        expected = imported(options, established=established, one_by_one=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            Article.objects.all().delete()
+        for model in (Author, Section, Tag):
+            model.objects.all().delete()
+        return imported(options, established=established, one_by_one=False), expected
+
+    return run
 
 
 @pytest.mark.parametrize(
@@ -645,7 +698,7 @@ BACKDATED = ["--publish", "--published-at", "2024-05-01T09:00:00+00:00", "--tag"
     ids=["drafts", "published", "published-beside-published-stories", "backdated-with-a-tag"],
 )
 def test_stories_saved_together_are_saved_as_they_would_be_one_by_one(
-    tmp_path, monkeypatch, django_capture_on_commit_callbacks, options, established
+    tmp_path, import_together_and_one_by_one, options, established
 ):
     twice = ["Ada Reporter", "Bo Writer", "ada reporter"]  # one byline, whatever the case
     photo, other = make_image(caption="Own caption"), make_image()
@@ -662,48 +715,72 @@ def test_stories_saved_together_are_saved_as_they_would_be_one_by_one(
     write_story(tmp_path, "c.md", "Cup final tonight", section="Sport!", authors=["Cy Sports"],
                 extra="seo_title: Cup final\nupdated_at: 2024-04-01T10:00:00+00:00\n")  # fmt: skip
     write_story(tmp_path / "more", "d.md", "No byline here", section="Sport", tags=["Strikes"])
-    purged = []
-    purge = page_cache.purge
-    monkeypatch.setattr(page_cache, "purge", lambda keys: (purged.extend(keys), purge(keys)))
 
-    def imported(*, one_by_one: bool) -> dict:
-        started = timezone.now()
-        with monkeypatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
-            # Sections made here, not by the import, whose purges would hide the navigation's.
-            for name in ["City", "Sport"]:
-                section = make_section(name=name, slug=name.lower())
-                if established:  # the navigation lists the section already
-                    make_article(
-                        section=section, headline=f"Earlier {name} story", standfirst="",
-                        body="<p>Earlier.</p>", published_at=LONG_AGO,
-                    )  # fmt: skip
-            purged.clear()
-            if one_by_one:  # every file through import_story(), as before batches
-                patch.setattr(importing._Batch, "_goes_together", lambda batch, file: False)
-            run_import(tmp_path, *options)
-        return saved_world(purged, started)
+    together, expected = import_together_and_one_by_one(options, established=established)
 
-    expected = imported(one_by_one=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        Article.objects.all().delete()
-    for model in (Author, Section, Tag):
-        model.objects.all().delete()
-
-    assert imported(one_by_one=False) == expected
+    assert together == expected
     assert len(expected["search"]) == 5 + 2 * established
     assert len(expected["BodyPicture"]) == 3  # a photo deleted since is not listed
     assert (f"image-{photo.pk}" in expected["purged"]) == ("--publish" in options)
     assert ("sections" in expected["purged"]) == (options != [] and not established)
+    assert len(expected["Notification"]) == (3 if "--publish" in options else 0)
+
+
+def test_twenty_stories_published_together_leave_what_twenty_one_story_imports_leave(
+    tmp_path, import_together_and_one_by_one
+):
+    """Events, revisions, notifications and purges, row by row and key by key."""
+    bylines = [["Ada Reporter"], ["Cy Sports", "Bo Writer"], ["Bo Writer"], []]
+    for n in range(20):
+        write_story(tmp_path, f"story-{n:02d}.md", f"Story {n} of the day",
+                    section=["City", "Sport"][n % 2], authors=bylines[n % 4],
+                    tags=[["Harbour"], ["Ferries", "Strikes"], []][n % 3])  # fmt: skip
+
+    together, expected = import_together_and_one_by_one(["--publish"])
+
+    for name in ["WorkflowEvent", "Revision", "Notification", "purged"]:
+        assert together[name] == expected[name], name
+    assert together == expected
+    assert len(expected["WorkflowEvent"]) == len(expected["Revision"]) == 20
+    told = sorted(row for row in expected["Notification"] if "'published'" in row)
+    assert len(told) == len(expected["Notification"]) == 10  # Ada's 5 stories and Cy's 5
+    assert {"home", "feeds", "sections", "schedule"} <= set(expected["purged"])
+
+
+def test_the_assignee_of_a_planned_story_an_import_publishes_is_told(
+    tmp_path, django_capture_on_commit_callbacks, mailoutbox
+):
+    city = make_section(name="City", slug="city")
+    reporter = make_staff("Writer", "rita", email="rita@example.org")
+    planned = make_article(
+        headline="Harbour reopens", brief="The harbour after the storm", assignee=reporter,
+        section=city, published=False, import_key="file:harbour", body="",
+    )  # fmt: skip
+    write_story(tmp_path, "harbour.md", "Harbour reopens", body="Boats are back.")
+    for n in range(3):  # new stories beside it, saved together
+        write_story(tmp_path, f"other-{n}.md", f"Other story {n}")
+
+    mailoutbox.clear()  # the assignment's
+    with django_capture_on_commit_callbacks(execute=True):
+        out, _ = run_import(tmp_path, "--publish")
+
+    assert "3 created, 1 updated" in out
+    planned.refresh_from_db()
+    assert planned.state == Article.State.PUBLISHED
+    told = Notification.objects.get(recipient=reporter, kind="published")
+    assert (told.article, told.email) == (planned, Notification.Email.SENT)
+    assert [m.to for m in mailoutbox] == [["rita@example.org"]]
+    assert "Your story “Harbour reopens” was published" in mailoutbox[0].subject
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_crash_in_the_middle_of_an_import_leaves_only_whole_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_FILES", 2)
+    monkeypatch.setattr(importing.batch, "BATCH_FILES", 2)
     for n in range(5):
         write_story(tmp_path, f"s{n}.md", f"Story number {n}", authors=[f"Writer {n}"],
                     tags=[f"Topic {n}"])  # fmt: skip
     batches = []
-    save_new = importing._Batch._save_new
+    save_new = importing.batch._Batch._save_new
 
     def crash_in_the_second_batch(batch, plans):
         save_new(batch, plans)  # its rows written, not yet committed
@@ -711,7 +788,7 @@ def test_a_crash_in_the_middle_of_an_import_leaves_only_whole_files(tmp_path, mo
         if len(batches) == 2:
             raise RuntimeError("the machine went down")
 
-    monkeypatch.setattr(importing._Batch, "_save_new", crash_in_the_second_batch)
+    monkeypatch.setattr(importing.batch._Batch, "_save_new", crash_in_the_second_batch)
     with pytest.raises(RuntimeError):
         run_import(tmp_path, "--publish")
 
