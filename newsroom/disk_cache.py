@@ -1,9 +1,9 @@
 """diskcache's Django cache: one SQLite file that every process of this machine shares.
 
 Two changes to it. Django closes every cache after each request; reopening the SQLite file
-costs more than a cached page's read, so the connection (one per thread, reopened after a
-fork by diskcache itself) is kept. And `set_many` is one transaction, as Redis's MSET is: a
-purge's new clock and key versions are seen together or not at all.
+costs more than a cached page's read, so the connection is kept (diskcache holds one per
+thread, closed when the thread ends, and opens a new one after a fork). And `set_many` is one
+transaction, as Redis's MSET is: a purge's new clock and key versions are written together.
 """
 
 from diskcache import DjangoCache
