@@ -3,9 +3,10 @@
 Every public page names what it shows in surrogate keys ("home", "article-12", "image-4"...;
 articles/caching.py says which). A change purges the keys of what changed (`purge`), after its
 transaction commits:
-- here, in Django's cache (Redis, shared by every app server; local memory without), each key
-  has a version; a stored page remembers the versions of its keys and is served only while
-  they are all still current. A purge is one write per key, however many pages show it;
+- here, in Django's cache (Redis, shared by every app server; without it, a file shared by
+  this machine's processes), each key has a version; a stored page remembers the versions of
+  its keys and is served only while they are all still current. A purge is one write per key,
+  however many pages show it;
 - in every front cache named by FRONT_CACHE_URLS (Varnish with xkey,
   deploy/varnish/default.vcl): a `PURGE` request carrying the keys in `Surrogate-Key`, sent by
   a background thread, retried, and logged when a cache does not answer.
@@ -18,6 +19,7 @@ next scheduled story's time), so a scheduled story appears on time even when no 
 import hashlib
 import logging
 import queue
+import sqlite3
 import threading
 import time
 import urllib.request
@@ -25,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from functools import wraps
 
+from diskcache import Timeout as DiskCacheTimeout
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -43,7 +46,7 @@ QUERY_PARAMETERS = (
     "p",
 )  # p: the sitemaps' pages  # what public pages read; any other parameter is ignored
 KEPT_HEADERS = ("Content-Type", "Location", "Last-Modified", "X-Robots-Tag", "Content-Language")
-CACHE_FAILURES = (RedisError, OSError)
+CACHE_FAILURES = (RedisError, OSError, sqlite3.Error, DiskCacheTimeout)
 CLOCK = "surrogate:clock"  # changes with every purge
 
 # Functions returning the most seconds a page may be kept now (articles registers one: until

@@ -26,6 +26,7 @@ DEBUG = _flag("DJANGO_DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_DIR = Path(os.environ.get("CACHE_DIR", BASE_DIR / "cache"))  # without REDIS_URL
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
@@ -148,7 +149,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One SQLite file in CACHE_DIR, shared by the web server's workers and every command.
+    CACHES = {
+        "default": {
+            "BACKEND": "newsroom.disk_cache.DiskCache",
+            "LOCATION": str(CACHE_DIR),
+            "SHARDS": 1,  # a purge's keys and clock in one file, so in one transaction
+        }
+    }
 
 # A Content-Security-Policy on every response (django-csp): scripts only from this site, so no
 # inline script runs anywhere (JSON-LD is data, not script). Style attributes stay allowed:

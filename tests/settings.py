@@ -1,8 +1,17 @@
 """The production settings with debug off, as the tests run them; speed, secrets and 2FA differ."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+# Without Redis, a cache folder of this test run's own, which the servers and commands it
+# starts inherit: a run never meets `make run`'s pages, nor another run's.
+if "NEWSROOM_TEST_CACHE_DIR" not in os.environ:
+    os.environ["NEWSROOM_TEST_CACHE_DIR"] = tempfile.mkdtemp(prefix="newsroom-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["NEWSROOM_TEST_CACHE_DIR"], True)
+os.environ["CACHE_DIR"] = os.environ["NEWSROOM_TEST_CACHE_DIR"]
 
 from newsroom.settings import *  # noqa: E402, F403
 

@@ -58,7 +58,7 @@ def test_settings_are_read_from_the_environment():
     ]  # fmt: skip
 
 
-def test_defaults_are_safe_sqlite_and_local_memory():
+def test_defaults_are_safe_sqlite_and_a_cache_shared_by_the_machine():
     code = (
         "from django.conf import settings as s; "
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])"
@@ -67,7 +67,7 @@ def test_defaults_are_safe_sqlite_and_local_memory():
     assert result.stdout.split() == [
         "False",
         "django.db.backends.sqlite3",
-        "django.core.cache.backends.locmem.LocMemCache",
+        "newsroom.disk_cache.DiskCache",
     ]
 
 
