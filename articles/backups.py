@@ -383,9 +383,9 @@ def _load_rows(reader: _Reader, path: Path) -> None:
     BodyPicture.list_every_story()  # derived from the bodies, so not in the backup
 
 
-def _backed_up(row) -> dict:
+def _backed_up(row: dict) -> dict:
     """`row`, if it is a row of a model a backup holds (sessions, say, are never restored)."""
-    model = row.get("model") if isinstance(row, dict) else None
+    model = row.get("model")
     if not isinstance(model, str):
         raise ValueError(f"data.json holds {str(row)[:80]!r}, which is not a row")
     if model.lower() not in MODELS:
@@ -396,9 +396,9 @@ def _backed_up(row) -> dict:
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _rows(stream: io.BufferedIOBase) -> Iterator[object]:
-    """Each value of the JSON list in `stream` (as dumpdata writes it, all on one line),
-    holding one value (at most MAX_ROW_CHARS) and what was read ahead, never the whole."""
+def _rows(stream: io.BufferedIOBase) -> Iterator[dict]:
+    """Each row of the JSON list of rows in `stream` (as dumpdata writes it, all on one
+    line), holding one row (at most MAX_ROW_CHARS) and what was read ahead, never the whole."""
     decoder, text = json.JSONDecoder(), codecs.getincrementaldecoder("utf-8")()
     buffer, at = "", 0
 
@@ -427,18 +427,23 @@ def _rows(stream: io.BufferedIOBase) -> Iterator[object]:
         at += 1
     else:
         while True:
-            next_char()
+            if next_char() != "{":  # a row; and an object, unlike a number, cannot end early
+                raise ValueError(f"data.json holds {buffer[at : at + 20]!r} where a row goes")
             while True:
                 try:
                     value, at = decoder.raw_decode(buffer, at)
                     break
-                except json.JSONDecodeError:
-                    if len(buffer) - at > MAX_ROW_CHARS:
+                except json.JSONDecodeError as error:
+                    if not _cut_short(error, buffer):
+                        raise
+                    held = len(buffer) - at
+                    if held > MAX_ROW_CHARS:
                         raise ValueError(
                             f"data.json holds a row of more than {MAX_ROW_CHARS:,} characters"
                         ) from None
-                    # Twice as much each time: a long row is parsed a few times, not thousands.
-                    if not more(max(READ_CHUNK, len(buffer) - at)):
+                    # Twice as much each time (a long row is parsed a few times, not
+                    # thousands), never past the bound.
+                    if not more(min(max(READ_CHUNK, held), MAX_ROW_CHARS + 1 - held)):
                         raise
             yield value
             if next_char() == "]":
@@ -447,6 +452,12 @@ def _rows(stream: io.BufferedIOBase) -> Iterator[object]:
             take(",")
     if next_char():
         raise ValueError("data.json goes on after its list of rows")
+
+
+def _cut_short(error: json.JSONDecodeError, buffer: str) -> bool:
+    """Whether the value may only be cut short by the end of what was read (a string still
+    open, or an error in the last few characters, as in `tru` or `\\u12`), not broken."""
+    return error.msg.startswith("Unterminated string") or error.pos >= len(buffer) - 6
 
 
 def _write_media(reader: _Reader, path: Path, written: "_Written") -> None:
