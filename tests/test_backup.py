@@ -454,15 +454,22 @@ def _members(path: Path) -> dict[str, bytes]:
 
 
 def _rewrite(source: Path, target: Path, *, manifest=None, data=None, drop=(), add=()) -> Path:
-    """A copy of a backup with its manifest or rows changed, members dropped or added."""
+    """A copy of a backup with its manifest or rows changed, members dropped or added (an
+    added member named like a dropped one takes its place: a backup's order is fixed)."""
     members = _members(source)
     if manifest:
         members["manifest.json"] = json.dumps(manifest(json.loads(members["manifest.json"])))
     if data:
         members["data.json"] = json.dumps(data(json.loads(members["data.json"])))
-    kept = [(name, content) for name, content in members.items() if name not in drop]
+    replacing = {name: content for name, content in add if name in drop}
+    kept = [
+        (name, replacing.get(name, content))
+        for name, content in members.items()
+        if name not in drop or name in replacing
+    ]
+    added = [(name, content) for name, content in add if name not in replacing]
     with tarfile.open(target, "w:gz") as archive:
-        for name, content in [*kept, *add]:
+        for name, content in [*kept, *added]:
             content = content.encode() if isinstance(content, str) else content
             info = tarfile.TarInfo(name)
             info.size = len(content)
