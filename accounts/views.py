@@ -8,6 +8,7 @@ import segno
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -71,13 +72,16 @@ def manage(request):
             may_turn_off=not two_factor.required_for(user),
         )
 
-    device = two_factor.pending_app(user)
+    device = two_factor.pending_app(request)
     form = AppCodeForm(request.POST or None)
     if form.is_valid():
         allowed, why = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["code"]):
             codes = two_factor.confirm_app(user, device)
-            django_otp.login(request, device)
+            del request.session[two_factor.PENDING_APP]
+            if codes is None:  # enrolled from another session first: its code is asked now
+                return redirect("two_factor")
+            two_factor.passed(request, device)
             return _backup_codes_page(request, codes, first=True)
         form.add_error("code", _wrong_code_message(why))
     return _render(
@@ -101,14 +105,14 @@ def verify(request):
     user = request.user
     done = two_factor.safe_next(request, reverse("admin:index"))
     if user.is_verified() or not two_factor.enrolled(user):
-        return redirect(done)
+        return HttpResponseRedirect(done)
     form = CodeForm(request.POST or None)
     if form.is_valid():
         code = form.cleaned_data["code"]
         device = two_factor.device_for(user, code)
         allowed, why = device.verify_is_allowed() if device else (False, None)
         if allowed and django_otp.verify_token(user, device.persistent_id, code):
-            django_otp.login(request, device)
+            two_factor.passed(request, device)
             log.info("two-factor: %s verified with %s", user.get_username(), device.name)
             if isinstance(device, StaticDevice):
                 left = two_factor.backup_codes_left(user)
@@ -117,7 +121,7 @@ def verify(request):
                     f"You used a backup code; {left} left. "
                     "Make new ones on the two-factor page if you are running short.",
                 )
-            return redirect(done)
+            return HttpResponseRedirect(done)
         log.warning("two-factor: wrong code for %s", user.get_username())
         form.add_error("code", _wrong_code_message(why))
     return _render(request, "verify.html", "Enter your code", form=form)
@@ -137,7 +141,7 @@ def turn_off(request):
     user = request.user
     if two_factor.required_for(user):
         raise PermissionDenied("Two-factor authentication is required for your role.")
-    two_factor.remove_all(user)
+    two_factor.remove_all(user, event=two_factor.TURNED_OFF)
     messages.success(request, "Two-factor authentication is off for your account.")
     return redirect("two_factor")
 

@@ -1,13 +1,24 @@
 """Two-factor authentication for staff: enrolment, the second step, backup codes, resets."""
 
 import re
+import socket
+from base64 import b32decode
+from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default as email_policy
+from io import StringIO
 
 import pytest
+from aiosmtpd.controller import Controller
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from tests.browser import BROWSER_TEST
 from tests.factories import make_article, make_staff, make_user
 from tests.test_settings import PRODUCTION, manage
@@ -39,14 +50,54 @@ def _wrong(device) -> str:
 
 
 def _enrol(user) -> tuple[TOTPDevice, list[str]]:
-    from accounts import two_factor
-
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=False)
     return device, two_factor.confirm_app(user, device)
 
 
 def _verify(client, code, next_url="/admin/"):
     return client.post(f"{VERIFY}?next={next_url}", {"code": code, "next": next_url})
+
+
+def _shown_key(client) -> TOTPDevice:
+    """The key the setup page shows this client, as an (unsaved) device that makes its codes."""
+    html = client.get(SETUP).content.decode()
+    key = re.search(r"Key: <code>([A-Z2-7 ]+)</code>", html).group(1).replace(" ", "")
+    return TOTPDevice(key=b32decode(key).hex())
+
+
+def _session_key(client) -> str:
+    return client.cookies["sessionid"].value
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd, on a port of its own) received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=email_policy)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()
 
 
 # --- Enrolment --------------------------------------------------------------------------------
@@ -122,6 +173,138 @@ def test_a_half_signed_in_member_cannot_enrol_a_new_app_to_skip_the_code(client)
     assert TOTPDevice.objects.filter(user=user).count() == 1
 
 
+def test_each_session_sets_up_a_key_of_its_own_and_the_first_to_confirm_wins(required):
+    """Someone who has the password and opens the setup page first must not learn the key the
+    owner later enrols with."""
+    editor = make_staff("Editor", "ana")
+    intruder, owner = Client(), Client()
+    _sign_in(intruder, "ana")
+    _sign_in(owner, "ana")
+
+    seen_by_intruder, seen_by_owner = _shown_key(intruder), _shown_key(owner)
+    assert seen_by_intruder.key != seen_by_owner.key
+    assert _shown_key(intruder).key == seen_by_intruder.key  # kept until it is confirmed
+
+    crossed = owner.post(SETUP, {"code": _code(seen_by_intruder), "next": "/admin/"})
+    assert crossed.status_code == 200 and "That code is not right" in crossed.content.decode()
+    assert not TOTPDevice.objects.filter(user=editor, confirmed=True).exists()
+
+    TOTPDevice.objects.filter(user=editor).update(throttling_failure_count=0)
+    enrolled = owner.post(SETUP, {"code": _code(seen_by_owner), "next": "/admin/"})
+    assert enrolled.status_code == 200 and "Your backup codes" in enrolled.content.decode()
+    app = TOTPDevice.objects.get(user=editor)
+    assert app.confirmed and app.key == seen_by_owner.key
+
+    late = intruder.post(SETUP, {"code": _code(seen_by_intruder), "next": "/admin/"})
+    assert late.status_code == 302 and late["Location"].startswith(VERIFY)
+    assert _verify(intruder, _code(seen_by_intruder)).status_code == 200  # refused
+    assert intruder.get("/admin/").status_code == 302
+    assert list(TOTPDevice.objects.filter(user=editor)) == [app]
+
+    again = Client()
+    _sign_in(again, "ana")
+    assert _verify(again, _code(seen_by_intruder)).status_code == 200
+    assert again.get("/admin/").status_code == 302
+
+
+def test_a_session_whose_key_was_overtaken_is_asked_for_the_code(required):
+    """Both sessions typed a right code; the second to arrive finds the account enrolled."""
+    editor = make_staff("Editor", "ana")
+    first, second = Client(), Client()
+    _sign_in(first, "ana")
+    _sign_in(second, "ana")
+    key_first, key_second = _shown_key(first), _shown_key(second)
+    assert first.post(SETUP, {"code": _code(key_first)}).status_code == 200
+    # As if the second had passed the code check just before the first committed.
+    pending = TOTPDevice.objects.create(user=editor, key=key_second.key, confirmed=False)
+
+    assert two_factor.confirm_app(editor, pending) is None
+    assert TOTPDevice.objects.get(user=editor, confirmed=True).key == key_first.key
+
+
+def test_keys_of_sessions_long_expired_are_deleted(client, settings):
+    user = make_staff("Writer", "wes")
+    old = TOTPDevice.objects.create(user=user, confirmed=False)
+    recent = TOTPDevice.objects.create(user=user, confirmed=False)
+    TOTPDevice.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    )
+    _sign_in(client, "wes")
+
+    mine = _shown_key(client)
+
+    keys = set(TOTPDevice.objects.filter(user=user).values_list("key", flat=True))
+    assert keys == {recent.key, mine.key}
+
+
+# --- Telling the owner ------------------------------------------------------------------------
+
+
+def _mail_to(inbox, address):
+    assert [to for to, _ in inbox.messages] == [[address]]
+    return inbox.messages.pop()[1]
+
+
+def test_the_owner_is_emailed_when_an_app_is_added_turned_off_or_reset(
+    client, settings, smtp_server, django_capture_on_commit_callbacks
+):
+    settings.STAFF_2FA = "optional"
+    make_staff("Writer", "wes", email="wes@example.org")
+    _sign_in(client, "wes")
+    key = _shown_key(client)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(SETUP, {"code": _code(key)}).status_code == 200
+    added = _mail_to(smtp_server, "wes@example.org")
+    assert added["Subject"].endswith("A new authenticator app was added to your account")
+    body = added.get_content()
+    assert "wes" in body and "Not you?" in body and "/admin/password_change/" in body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/admin/2fa/turn-off/").status_code == 302
+    off = _mail_to(smtp_server, "wes@example.org")
+    assert off["Subject"].endswith("Two-factor authentication was turned off for your account")
+    assert "Not you?" in off.get_content()
+
+    _enrol(get_user_model().objects.get(username="wes"))
+    smtp_server.messages.clear()  # the helper enrols outside a request, told like any other
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reset_2fa", "wes", stdout=StringIO())
+    reset = _mail_to(smtp_server, "wes@example.org")
+    assert reset["Subject"].endswith("Two-factor authentication was reset for your account")
+    assert "Did you not ask for this?" in reset.get_content()
+
+
+def test_no_email_is_sent_when_nothing_changed(smtp_server, django_capture_on_commit_callbacks):
+    make_staff("Writer", "wes", email="wes@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reset_2fa", "wes", stdout=StringIO())
+
+    assert smtp_server.messages == []
+
+
+def test_a_mail_server_that_is_down_does_not_undo_the_change(
+    client, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()  # nothing listens
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    user = make_staff("Editor", "ana", email="ana@example.org")
+    _sign_in(client, "ana")
+    key = _shown_key(client)
+
+    with (
+        caplog.at_level("INFO", logger="newsroom.accounts"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        enrolled = client.post(SETUP, {"code": _code(key)})
+
+    assert enrolled.status_code == 200 and "Your backup codes" in enrolled.content.decode()
+    assert TOTPDevice.objects.get(user=user).confirmed
+    assert any("could not email ana" in r.getMessage() for r in caplog.records)
+
+
 # --- The second step --------------------------------------------------------------------------
 
 
@@ -190,14 +373,39 @@ def test_a_backup_code_signs_in_once(client):
     assert _verify(client, codes[1]).status_code == 302
 
 
-def test_next_never_leaves_the_site(client):
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example", "/\\evil.example", "abc", ""]
+)
+def test_next_is_a_path_on_this_site_or_the_admin_index(client, next_url):
     user = make_staff("Editor", "ana")
     device, _ = _enrol(user)
     _sign_in(client, "ana")
 
-    response = _verify(client, _code(device), "https://evil.example/")
+    response = _verify(client, _code(device), next_url)
 
-    assert response["Location"] == "/admin/"
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200  # verified: the code was not wasted
+
+
+def test_the_session_key_changes_at_each_factor(client, required):
+    make_staff("Editor", "ana")
+    _sign_in(client, "ana")  # Django's sign-in gives the session a new key of its own
+    after_password = _session_key(client)
+    key = _shown_key(client)
+    assert client.post(SETUP, {"code": _code(key)}).status_code == 200
+    after_enrolling = _session_key(client)
+    assert after_enrolling != after_password
+
+    client.post("/admin/logout/")
+    TOTPDevice.objects.update(last_t=-1)  # as if the app showed its next code
+    _sign_in(client, "ana")
+    password_only = _session_key(client)
+    assert _verify(client, _code(key)).status_code == 302
+    assert _session_key(client) != password_only
+
+    stale = Client()
+    stale.cookies["sessionid"] = password_only
+    assert stale.get("/admin/")["Location"].startswith("/admin/login/")
 
 
 def test_new_backup_codes_replace_the_old_ones(client):
@@ -246,7 +454,8 @@ def test_reset_2fa_removes_the_devices_and_the_next_sign_in_enrols_again(client,
 
     call_command("reset_2fa", "ana")
 
-    assert "Two-factor authentication reset for ana" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Two-factor authentication reset for ana" in out and "no email address" in out
     assert not TOTPDevice.objects.filter(user=editor).exists()
     assert not StaticDevice.objects.filter(user=editor).exists()
     _sign_in(client, "ana")

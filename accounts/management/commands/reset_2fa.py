@@ -21,7 +21,7 @@ class Command(BaseCommand):
             user = User.objects.get(**{User.USERNAME_FIELD: username})
         except User.DoesNotExist:
             raise CommandError(f"No account is called {username!r}.") from None
-        if not two_factor.remove_all(user):
+        if not two_factor.remove_all(user, event=two_factor.RESET):
             self.stdout.write(f"{username} had no two-factor authentication to reset.")
             return
         then = (
@@ -29,4 +29,5 @@ class Command(BaseCommand):
             if two_factor.required_for(user)
             else "signs in with a password alone until they set it up again"
         )
-        self.stdout.write(f"Two-factor authentication reset for {username}: they {then}.")
+        told = "they are told by email" if user.email else "they have no email address"
+        self.stdout.write(f"Two-factor authentication reset for {username}: they {then}; {told}.")
