@@ -15,7 +15,6 @@ import struct
 import subprocess
 import sys
 import tarfile
-import threading
 import zlib
 from pathlib import Path
 from types import SimpleNamespace
@@ -127,24 +126,38 @@ def install(migrated, tmp_path):
     return SimpleNamespace(database=database, media=media, env=_environment(database, media))
 
 
+# The restore reports its own high-water mark (VmHWM) as it exits: the kernel carries
+# ru_maxrss across fork and exec, so a child of a large test process would report the
+# parent's size, not its own.
+MEASURED = """
+import runpy, sys
+report_to, sys.argv = sys.argv[-1], ["manage.py", *sys.argv[1:-1]]
+try:
+    runpy.run_path("manage.py", run_name="__main__")
+finally:
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(report_to, "w") as report:
+        report.write(peak)
+"""
+
+
 def _restore_in_a_process(install, path: Path) -> SimpleNamespace:
     """`manage.py restore path`, with its exit code, output and peak resident size in MB."""
-    out, err = path.with_suffix(".out"), path.with_suffix(".err")
+    out, err, peak = (path.with_suffix(suffix) for suffix in (".out", ".err", ".peak"))
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "restore", str(path)], cwd=ROOT, env=install.env,
-            stdout=stdout, stderr=stderr,
+            [sys.executable, "-c", MEASURED, "restore", str(path), str(peak)], cwd=ROOT,
+            env=install.env, stdout=stdout, stderr=stderr,
         )  # fmt: skip
-        watchdog = threading.Timer(120, process.kill)
-        watchdog.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)  # this child's own peak, no other's
-        finally:
-            watchdog.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     return SimpleNamespace(
         code=process.returncode, stdout=out.read_text(), stderr=err.read_text(),
-        peak_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+        peak_mb=int(peak.read_text()) / 1024,  # kilobytes
     )  # fmt: skip
 
 
