@@ -572,7 +572,8 @@ def test_an_import_costs_a_few_queries_a_batch_not_a_few_a_story(tmp_path, optio
     told = 20 if "--publish" in options else 0
     assert large[0] <= small[0] + 3 + told, (small, large)  # 20 more new stories
     assert large[1] <= small[1] + 3, (small, large)  # nor 20 more unchanged ones
-    assert small[0] <= 33 + told // 2 and small[1] <= 25, small
+    # Publishing goes through the workflow (events, revisions, purges): a few queries a batch.
+    assert small[0] <= (33 + told // 2 if told else 30) and small[1] <= 25, small
 
 
 def test_a_batch_reads_stored_stories_as_the_edit_path_does(tmp_path):
