@@ -88,7 +88,7 @@ def desk_editors(article: Article):
     """Editors whose desks cover the story's section; an editor on no desk covers them all.
 
     An editor holds the publish permission through a group or directly: a superuser who is
-    not one is not told of every submission (workflow.is_editor() holds for superusers).
+    not one is not told of every submission (accounts.roles.is_editor() holds for superusers).
     """
     User = get_user_model()
     holders = User.objects.filter(

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts import roles
+
 from .. import edit_sessions, preview, revisions, workflow
 from ..models import Article, ArticleAuthor, Correction, EditSession, WorkflowEvent
 from . import editing, panels, preview_links, transitions, versions
@@ -111,7 +113,7 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             ("State", {"fields": ["state_label", "publish_time", "updated_at", *self.LOADED]}),
         ]
-        if workflow.is_editor(request.user):
+        if roles.is_editor(request.user):
             publishing = ["homepage_priority", "canonical_url"]
             if obj is not None and obj.is_published():
                 publishing.append("substantive_update")
@@ -181,7 +183,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return actions
 
     def has_publish_permission(self, request):
-        return workflow.is_editor(request.user)
+        return roles.is_editor(request.user)
 
     # --- list columns ---
 

@@ -149,7 +149,7 @@ class ArticleForm(forms.ModelForm):
             assignee = self.fields["assignee"]
             assignee.queryset = assignable_staff()
             assignee.label_from_instance = _person_label
-            if self.current_user and not workflow.is_editor(self.current_user):
+            if self.current_user and not roles.is_editor(self.current_user):
                 assignee.help_text = "Only editors assign stories."
 
     def clean_assignee(self):
@@ -157,7 +157,7 @@ class ArticleForm(forms.ModelForm):
         assignee = self.cleaned_data["assignee"]
         user, stored = self.current_user, getattr(self.instance, "_loaded_assignee_id", None)
         changed = (assignee.pk if assignee else None) != stored
-        if changed and user is not None and not workflow.is_editor(user):
+        if changed and user is not None and not roles.is_editor(user):
             raise forms.ValidationError(
                 "Only editors assign stories; ask an editor to change who it is assigned to."
             )
@@ -175,7 +175,7 @@ class ArticleForm(forms.ModelForm):
     def clean_section(self):
         section = self.cleaned_data["section"]
         user = self.current_user
-        if user and workflow.is_editor(user) and not workflow.covers_section(user, section):
+        if user and roles.is_editor(user) and not workflow.covers_section(user, section):
             raise forms.ValidationError(
                 "%(section)s is not on your desks.", params={"section": section}
             )
@@ -246,7 +246,7 @@ class ArticleForm(forms.ModelForm):
             raise forms.ValidationError(self._moved_message(article), code="moved")
 
     def _moved_message(self, article) -> str:
-        if article.is_published() and not workflow.is_editor(self.current_user):
+        if article.is_published() and not roles.is_editor(self.current_user):
             return (
                 "An editor published this story while you were writing; your changes are "
                 "kept below: save them to make them changes to the live story, then submit "
