@@ -1,5 +1,7 @@
 """The page cache: whole public pages kept for anonymous readers and purged exactly, by key.
 
+Views mark their pages with `public_page`; the front door (`Middleware`, near the top of
+MIDDLEWARE) keeps them and answers the next anonymous reader before the rest of the stack runs.
 Every public page names what it shows in surrogate keys ("home", "article-12", "image-4"...;
 articles/caching.py says which). A change purges the keys of what changed (`purge`), after its
 transaction commits:
@@ -26,6 +28,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from functools import wraps
+from urllib.parse import urlencode
 
 from diskcache import Timeout as DiskCacheTimeout
 from django.conf import settings
@@ -40,12 +43,9 @@ logger = logging.getLogger("newsroom.cache")
 SHARED_MAX_AGE = 300  # the app's cache and front caches: purged exactly, so this can be long
 BROWSER_MAX_AGE = 60  # browsers cannot be purged: a minute at most of a story's old version
 EVERYTHING = "site"  # a key on every page: purging it empties the page cache
-QUERY_PARAMETERS = (
-    "page",
-    "q",
-    "p",
-)  # p: the sitemaps' pages  # what public pages read; any other parameter is ignored
-KEPT_HEADERS = ("Content-Type", "Location", "Last-Modified", "X-Robots-Tag", "Content-Language")
+# What public pages read (p: the sitemaps' pages); any other parameter is ignored.
+QUERY_PARAMETERS = ("page", "q", "p")
+_NOT_KEPT_HEADERS = {"cache-control"}  # set again on every hit, from the time remaining
 CACHE_FAILURES = (RedisError, OSError, sqlite3.Error, DiskCacheTimeout)
 CLOCK = "surrogate:clock"  # changes with every purge
 
@@ -67,8 +67,44 @@ def max_age_cap() -> int:
 # --- Serving ----------------------------------------------------------------------------------
 
 
+class Middleware:
+    """The front door: answers anonymous readers from the page cache before the rest of the
+    middleware runs (sessions, auth, CSRF, the second factor, axes: a kept page needs none of
+    them), and keeps the pages `public_page` views mark, as they leave the whole stack, with
+    every header the stack added (security headers, CSP). Placed after SecurityMiddleware
+    (HTTPS redirect) and WhiteNoise (static files).
+
+    A request with a session cookie may be staff's: it is never answered from the cache, and
+    what it is answered is never kept.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return self._conditional(request, self.get_response(request))
+        request.get_host()  # an unknown Host is refused (400) here as it would be further in
+        page_key = _page_key(request)
+        response, clock = _lookup(page_key)
+        if response is None:
+            # Read before the page is drawn: a page drawn from rows a purge has since replaced
+            # must not be kept.
+            request.page_cache_clock = clock
+            response = self.get_response(request)
+            _keep(page_key, response)
+        return self._conditional(request, response)
+
+    @staticmethod
+    def _conditional(request, response):
+        if "public" in response.get("Cache-Control", ""):
+            return get_conditional_response(request, etag=response.get("ETag"), response=response)
+        return response
+
+
 def public_page(view=None, *, keys: Iterable[str] = ()):
-    """Cache `view`'s answers to anonymous readers; mark every answer cacheable or private.
+    """Mark `view`'s answers to anonymous readers cacheable (the front door, `Middleware`,
+    keeps them), and every other answer private.
 
     The view names what its page shows by setting `response.surrogate_keys`, or the
     decorator's `keys` do; every page also carries the site-wide key.
@@ -78,23 +114,19 @@ def public_page(view=None, *, keys: Iterable[str] = ()):
     fixed_keys = set(keys)
 
     @wraps(view)
-    def cached_view(request, *args, **kwargs):
+    def marked_view(request, *args, **kwargs):
         if not _anonymous(request):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_store=True)
             return response
-        page_key = _page_key(request)
-        response, clock = _lookup(page_key)
-        if response is None:
-            # Read before the page is drawn, both: the time limit (a page drawn as a scheduled
-            # story comes due must not be kept as if nothing were scheduled) and the purge
-            # clock (a page drawn from rows a purge has since replaced must not be kept).
-            expires = time.time() + max_age_cap()
-            response = view(request, *args, **kwargs)
-            _keep(page_key, response, fixed_keys, expires, clock)
-        return get_conditional_response(request, etag=response.get("ETag"), response=response)
+        # Read before the page is drawn: a page drawn as a scheduled story comes due must not
+        # be kept as if nothing were scheduled.
+        expires = time.time() + max_age_cap()
+        response = view(request, *args, **kwargs)
+        _mark(request, response, fixed_keys, expires)
+        return response
 
-    return cached_view
+    return marked_view
 
 
 def _anonymous(request) -> bool:
@@ -105,13 +137,16 @@ def _anonymous(request) -> bool:
 
 
 def _page_key(request) -> str:
+    """The path and the parameters public pages read, encoded: `?page=2%26q%3Dx` is not
+    `?q=x&page=2`."""
     wanted = [(name, request.GET.get(name, "")) for name in QUERY_PARAMETERS if name in request.GET]
-    address = request.path + "?" + "&".join(f"{name}={value}" for name, value in wanted)
+    address = request.path + "?" + urlencode(wanted)
     return "page:" + hashlib.sha256(address.encode()).hexdigest()
 
 
 def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
-    """The kept page if it is still current, and the purge clock as it reads now."""
+    """The kept page if it is still current, and the purge clock as it reads now: one cache
+    round trip when nothing was purged since the page was kept."""
     try:
         found = cache.get_many([page_key, CLOCK])
         stored, clock = found.get(page_key), found.get(CLOCK)
@@ -135,10 +170,11 @@ def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
     return response, clock
 
 
-def _keep(page_key: str, response, fixed_keys: set[str], expires: float, clock) -> None:
-    """Mark the view's answer and keep it if a shared cache may (a 404 is never kept: any
-    address can be asked for, and an unpublished story's must not be remembered; nor is a page
-    drawn while a purge went out, which may show what the purge replaced)."""
+def _mark(request, response, fixed_keys: set[str], expires: float) -> None:
+    """Mark a view's answer to an anonymous reader public, with its keys, or uncacheable: a
+    404 is never kept (any address can be asked for, and an unpublished story's must not be
+    remembered); nor is a page drawn while a purge went out, which may show what the purge
+    replaced. A page the front door may keep carries `page_cache_entry`."""
     if hasattr(response, "render") and not response.is_rendered:
         response.render()  # a TemplateResponse (the sitemaps): its bytes are what is kept
     keys = {EVERYTHING, *fixed_keys, *getattr(response, "surrogate_keys", ())}
@@ -152,25 +188,35 @@ def _keep(page_key: str, response, fixed_keys: set[str], expires: float, clock) 
         # Versions first, then the clock: a purge before this read changed the clock (not
         # kept); one after it leaves these versions behind (kept, but never served).
         versions = _versions(keys)
-        if cache.get(CLOCK) != clock:
-            patch_cache_control(response, no_cache=True, max_age=0)
-            return
-        _mark_public(response, versions, max_age)
-        cache.set(
-            page_key,
-            {
-                "status": response.status_code,
-                "headers": [(h, response[h]) for h in KEPT_HEADERS if h in response],
-                "content": response.content,
-                "keys": versions,
-                "clock": clock,
-                "expires": expires,
-            },
-            max_age,
-        )
+        if hasattr(request, "page_cache_clock"):
+            clock = request.page_cache_clock
+            if cache.get(CLOCK) != clock:
+                patch_cache_control(response, no_cache=True, max_age=0)
+                return
+            response.page_cache_entry = {"keys": versions, "clock": clock, "expires": expires}
     except CACHE_FAILURES as error:
         logger.warning("The page cache did not answer a write: %s", error)
-        _mark_public(response, dict.fromkeys(keys), max_age)
+        versions = dict.fromkeys(keys)
+    _mark_public(response, versions, max_age)
+
+
+def _keep(page_key: str, response) -> None:
+    """Keep a marked page as it leaves the middleware, unless something on the way out made
+    it someone's own (a cookie, a page varying on the session)."""
+    entry = getattr(response, "page_cache_entry", None)
+    if entry is None:
+        return
+    if response.cookies or "cookie" in response.get("Vary", "").lower():
+        patch_cache_control(response, no_cache=True, max_age=0)
+        return
+    headers = [(h, v) for h, v in response.items() if h.lower() not in _NOT_KEPT_HEADERS]
+    max_age = int(entry["expires"] - time.time())
+    try:
+        if max_age >= 1:
+            page = {"status": response.status_code, "headers": headers, "content": response.content}
+            cache.set(page_key, page | entry, max_age)
+    except CACHE_FAILURES as error:
+        logger.warning("The page cache did not answer a write: %s", error)
 
 
 def _version_key(key: str) -> str:

@@ -88,6 +88,8 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache hits for anonymous readers leave here, before everything below.
+    "newsroom.page_cache.Middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -298,6 +298,54 @@ def test_a_scheduled_story_appears_on_time_from_a_warm_cache_with_no_cron(client
 # --- A cache that fails -------------------------------------------------------------------------
 
 
+def test_a_hit_leaves_by_the_front_door_with_every_header_of_the_miss(client, site):
+    for name, url in urls(site).items():
+        miss = client.get(url)
+        hit, queries = fetch(client, url)
+
+        assert queries == 0, name
+        # Answered before sessions and auth ran: the request never got a user.
+        assert not hasattr(hit.wsgi_request, "user"), name
+        assert hit.content == miss.content, name
+        without_age = {h: v for h, v in miss.items() if h != "Cache-Control"}
+        assert {h: v for h, v in hit.items() if h != "Cache-Control"} == without_age, name
+        assert hit["Cache-Control"].startswith("public, max-age="), name
+        for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                       "Referrer-Policy", "ETag", "Surrogate-Key"):  # fmt: skip
+            assert header in hit, (name, header)
+
+
+def test_a_signed_in_editor_is_never_answered_from_the_readers_cache(client, site, editor):
+    url = site["first"].get_absolute_url()
+    client.get(url)
+    # Changed without a purge: the cache still holds the old headline for readers.
+    Article.objects.filter(pk=site["first"].pk).update(headline="Harbour opens at dawn")
+    assert "Harbour opens at dawn" not in client.get(url).content.decode()
+
+    client.force_login(editor)
+    response = client.get(url)
+
+    assert "Harbour opens at dawn" in response.content.decode()
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    client.logout()
+    assert "Harbour opens at dawn" not in client.get(url).content.decode()
+
+
+def test_query_values_that_spell_another_query_get_a_page_of_their_own(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("articles.views.PAGE_SIZE", 1)
+    with django_capture_on_commit_callbacks(execute=True):  # the search index follows commits
+        make_article(headline="Harbour opens")
+        make_article(headline="Harbour closes")
+    # "?page=2%26q%3Dharbour" asks for the page named "2&q=harbour" of an empty search.
+    assert "Harbour" not in client.get("/search/?page=2%26q%3Dharbour").content.decode()
+
+    found = client.get("/search/?q=harbour&page=2")
+
+    assert "Harbour opens" in found.content.decode() or "Harbour closes" in found.content.decode()
+
+
 def test_a_cache_that_does_not_answer_never_stops_readers_or_editors(client, site, settings):
     settings.CACHES = {
         "default": {
@@ -324,7 +372,7 @@ def test_a_page_drawn_while_a_story_comes_due_is_not_kept(rf, site, editor):
         time.sleep(1.5)  # the story comes due while this page is drawn
         return HttpResponse("a page without the story")
 
-    response = slow_page(rf.get("/slow/"))
+    response = page_cache.Middleware(slow_page)(rf.get("/slow/"))
 
     assert "public" not in response["Cache-Control"]
     assert cache.get(page_cache._page_key(rf.get("/slow/"))) is None
@@ -337,7 +385,7 @@ def test_a_page_drawn_while_a_purge_goes_out_is_not_kept(rf):
         page_cache.purge(["article-1"])
         return HttpResponse("drawn from the old rows")
 
-    response = page(rf.get("/racing/"))
+    response = page_cache.Middleware(page)(rf.get("/racing/"))
 
     assert "public" not in response["Cache-Control"]
     assert cache.get(page_cache._page_key(rf.get("/racing/"))) is None
@@ -360,7 +408,7 @@ def test_a_purge_landing_as_a_drawn_page_is_stored_never_leaves_it_served(rf, mo
         response.surrogate_keys = {"article-1"}
         return response
 
-    page(rf.get("/racing/"))
+    page_cache.Middleware(page)(rf.get("/racing/"))
     monkeypatch.setattr(page_cache, "_versions", read_versions)
 
     assert page_cache._lookup(page_cache._page_key(rf.get("/racing/")))[0] is None
