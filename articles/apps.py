@@ -9,15 +9,16 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from newsroom import page_cache
-        from photos import usage
+        from photos import signing, usage
 
-        from . import caching, search
+        from . import caching, preview, search
         from .models import photo_shown_to_readers
 
         search.connect_receivers()
         caching.connect_receivers()
         page_cache.register_cap(caching.seconds_to_next_scheduled)
         usage.register_public(photo_shown_to_readers)
+        signing.register_grant(preview.GRANT, preview.link_holds)
         post_migrate.connect(refresh_statistics, sender=self)
 
 

@@ -200,10 +200,11 @@ def pictures_in_order(article) -> list[Image]:
     return [photos[pk] for pk in order if pk in photos]
 
 
-def render(body: str, photos: Mapping[int, object], *, signed=False, lead=False) -> SafeString:
+def render(body: str, photos: Mapping[int, object], *, grant=None, lead=False) -> SafeString:
     """The stored body as readers see it. `photos`: the Image rows photo_ids() named (a photo
-    deleted since is left out); `signed`: photo addresses for a preview; `lead`: the body's
-    first picture is the page's main image (there is no hero), so it is not loaded lazily."""
+    deleted since is left out); `grant`: a preview link's, which signs the photo addresses
+    (photos/signing.py); `lead`: the body's first picture is the page's main image (there is
+    no hero), so it is not loaded lazily."""
     first_picture = True
 
     def block(match):
@@ -213,7 +214,7 @@ def render(body: str, photos: Mapping[int, object], *, signed=False, lead=False)
             image = photos.get(int(attributes.get("photo", 0)))
             if image is None:
                 return ""
-            context = _picture_context(image, attributes, signed, lead and first_picture)
+            context = _picture_context(image, attributes, grant, lead and first_picture)
             first_picture = False
             return render_to_string("articles/blocks/picture.html", context)
         if kind == "embed":
@@ -231,7 +232,7 @@ def render(body: str, photos: Mapping[int, object], *, signed=False, lead=False)
     return mark_safe(_TABLE.sub(_table_edge, drawn))  # noqa: S308
 
 
-def _picture_context(image, attributes, signed: bool, lead: bool) -> dict:
+def _picture_context(image, attributes, grant: str | None, lead: bool) -> dict:
     # Left out means the photo's own (none for a decorative photo); an empty alt text means
     # this use is decorative, as an empty caption or credit means none. A decorative photo
     # keeps an alt text only where a story wrote its own, not the library's copied in.
@@ -247,7 +248,7 @@ def _picture_context(image, attributes, signed: bool, lead: bool) -> dict:
         "alt": alt,
         "caption": caption,
         "credit": attributes.get("credit", image.credit),
-        "preview": signed,  # the picture tag signs photo addresses on a preview
+        "photo_grant": grant,  # the picture tag signs photo addresses with it
         "lead": lead,
     }
 

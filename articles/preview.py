@@ -52,7 +52,22 @@ def revoke_all(article: Article) -> int:
     return active_links(article).update(revoked_at=timezone.now())
 
 
-def _article_for(token: str) -> Article:
+# The photos on a link's page are signed with the link (photos/signing.py), so they stop
+# working the moment the link does.
+GRANT = "preview"
+
+
+def photo_grant(link: PreviewLink) -> str:
+    return f"{GRANT}.{link.pk}"
+
+
+def link_holds(value: str) -> bool:
+    """Registered with photos.signing (ArticlesConfig.ready) for the grant photo_grant() makes."""
+    link = PreviewLink.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    return link is not None and link.is_active()
+
+
+def _link_and_article(token: str) -> tuple[PreviewLink, Article]:
     try:
         pk, link_pk = signing.loads(token, salt=_SALT, max_age=MAX_AGE)
     except (signing.BadSignature, TypeError, ValueError) as exc:  # expired is a BadSignature
@@ -64,7 +79,7 @@ def _article_for(token: str) -> Article:
     article = articles.filter(pk=pk).first()
     if article is None:
         raise Http404("No such article.")
-    return article
+    return link, article
 
 
 def with_pending_changes(article: Article) -> Article:
@@ -108,8 +123,10 @@ def with_content(article: Article, content: dict) -> Article:
     return article
 
 
-def render_page(request, article: Article, template: str = "articles/preview.html"):
-    """A story as readers would see it, for staff only: never indexed, never cached."""
+def render_page(request, article: Article, template: str = "articles/preview.html", *, link=None):
+    """A story as readers would see it, for staff only: never indexed, never cached. Drawn
+    for a preview `link`, its photo addresses work for the link's holders; otherwise they are
+    the plain ones, which only signed-in staff may fetch."""
     tags = article.preview_tags if hasattr(article, "preview_tags") else list(article.tags.all())
     response = render(
         request,
@@ -119,6 +136,7 @@ def render_page(request, article: Article, template: str = "articles/preview.htm
             "tags": tags,
             "related": [],
             "preview": True,
+            "photo_grant": photo_grant(link) if link else None,
         },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -128,7 +146,7 @@ def render_page(request, article: Article, template: str = "articles/preview.htm
 @never_cache
 @require_safe
 def preview(request, token: str):
-    article = _article_for(token)
+    link, article = _link_and_article(token)
     if article.has_pending_changes():
         article = with_pending_changes(article)
-    return render_page(request, article)
+    return render_page(request, article, link=link)

@@ -131,6 +131,12 @@ def may_revoke_preview(user, article: Article, link) -> bool:
     return link.created_by_id == user.pk or (is_editor(user) and covers(user, article))
 
 
+def may_work_on(user, article: Article) -> bool:
+    """Notes, preview links: the story's own people, and the editors whose desks cover it.
+    Any editor may read any story (visible_articles); acting on one is for its desk."""
+    return covers(user, article) if is_editor(user) else is_own(user, article)
+
+
 def may_take(user, article: Article, transition: Transition) -> bool:
     if user is None:
         return True
@@ -377,7 +383,7 @@ def covered_articles(user):
 
 
 def visible_articles(user):
-    """Editors see every article; writers only their own."""
+    """What a user may read in the admin: editors every article, writers only their own."""
     return Article.objects.all() if is_editor(user) else own_articles(user)
 
 

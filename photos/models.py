@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -122,10 +124,10 @@ class Image(models.Model):
     def has_renditions(self) -> bool:
         return images.manifest_is_complete(self.file.storage, self.renditions)
 
-    def sources(self, kind: str, *, signed: bool = False) -> dict | None:
-        """`signed`: URLs that work for whoever holds them, for pages such as previews that
-        show photos readers may not fetch yet (see photos/signing.py)."""
-        url = signing.signed_url if signed else self.file.storage.url
+    def sources(self, kind: str, *, grant: str | None = None) -> dict | None:
+        """`grant`: URLs that work for whoever holds them while it holds, for pages such as
+        preview links that show photos readers may not fetch yet (see photos/signing.py)."""
+        url = partial(signing.signed_url, grant=grant) if grant else self.file.storage.url
         return images.sources(self.renditions, kind, url)
 
     def social_rendition(self) -> "images.Rendition | None":

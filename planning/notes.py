@@ -4,7 +4,8 @@ Notes live in the admin only (see planning/models.py). The forms on an article's
 post to the views below, which planning/admin.py registers under the article's admin address
 (`<id>/notes/...`, through articles.admin.panels); each answers with a message and a redirect
 back to the story, so they work without JavaScript. Whoever may see the story in the admin may
-read and write its notes. A send-back's comment is kept as a note too (on_story_moved).
+read its notes; writing one is for those who may work on it (workflow.may_work_on: editors on
+its desk, its own people). A send-back's comment is kept as a note too (on_story_moved).
 """
 
 import re
@@ -123,6 +124,7 @@ def for_change_form(article: Article, user, events) -> dict:
     shown = threads(article, user)
     return {
         "note_threads": shown,
+        "notes_writable": workflow.may_work_on(user, article),
         "history": history(events, shown),
         "note_max_chars": Note.MAX_CHARS,
         "note_editable_minutes": EDITABLE_MINUTES,
@@ -163,7 +165,9 @@ def edit_view(request, object_id, note_id):
     article = _story_or_404(request, object_id)
     note = get_object_or_404(Note, pk=note_id, article=article)
     form = NoteForm(request.POST)
-    if note.author_id != request.user.pk:
+    if not workflow.may_work_on(request.user, article):
+        messages.error(request, _OFF_DESK)
+    elif note.author_id != request.user.pk:
         messages.error(request, "Only its author may correct a note; nothing changed.")
     elif not may_edit(note, request.user):
         messages.error(
@@ -181,12 +185,18 @@ def edit_view(request, object_id, note_id):
 
 def _post(request, article: Article, *, parent: Note | None):
     form = NoteForm(request.POST)
+    if not workflow.may_work_on(request.user, article):
+        messages.error(request, _OFF_DESK)
+        return _back(article, parent)
     if not form.is_valid():
         messages.error(request, _why(form))
         return _back(article, parent)
     note = write(article, by=request.user, text=form.cleaned_data["text"], parent=parent)
     messages.success(request, "Your reply is added." if parent else "Your note is added.")
     return _back(article, note)
+
+
+_OFF_DESK = "Notes on this story are for the editors on its desk; nothing was saved."
 
 
 def _story_or_404(request, object_id) -> Article:

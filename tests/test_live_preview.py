@@ -1,6 +1,8 @@
 """The live preview beside the article form: the unsaved form drawn as readers will see it,
 for those who may write the story, with nothing saved."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -53,7 +55,12 @@ def test_the_preview_draws_the_unsaved_form_with_the_public_template_and_saves_n
     assert '<h1 class="story__headline">As typed</h1>' in html
     assert "Ada Reporter" in html and "Lifeboats" in html
     assert 'class="picture picture--wide"' in html and "Launch at dawn" in html
-    assert "signature=" in html  # the draft's photo is not public: signed addresses
+    # The draft's photo is not public: its plain address, which only signed-in staff may
+    # fetch, never a signed one that would work for anyone it is passed to.
+    assert "signature=" not in html
+    src = re.search(r'<img[^>]* src="(/media/[^"]+)"', html).group(1)
+    fetched = client.get(src)
+    assert fetched.status_code == 200 and fetched["Cache-Control"] == "private, no-store"
     assert "YouTube video" in html and "youtube-nocookie" not in html.split("data-player")[0]
     article.refresh_from_db()
     assert (article.headline, article.version) == ("As stored", version)

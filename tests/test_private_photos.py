@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import preview, revisions, workflow
@@ -222,6 +223,28 @@ def test_pending_changes_preview_signs_a_photo_readers_cannot_fetch_yet(client, 
     assert statuses(client, photo) == {404}
 
 
+def test_revoking_a_preview_link_ends_its_photo_addresses_at_once(client, photo):
+    editor = make_staff("Editor")
+    published = make_image(photo_bytes((800, 600)))
+    make_article(hero_image=published)  # a live story shows this one to everyone
+    body = inline(photo)
+    story = make_article(hero_image=photo, body=body, state=Article.State.DRAFT, published_at=None)
+    page = client.get(preview.preview_url(story, by=editor)).content.decode()
+    signed = _signed_addresses(page)
+    body_signed = _signed_addresses(page.split('<div class="story__body">', 1)[1])
+    assert signed and body_signed
+    assert {client.get(url).status_code for url in signed} == {200}
+
+    client.force_login(editor)
+    link = story.preview_links.get()
+    revoke = reverse("admin:articles_article_revoke_preview", args=[story.pk, link.pk])
+    assert client.post(revoke).status_code == 302
+    client.logout()
+
+    assert {client.get(url).status_code for url in signed} == {404}
+    assert statuses(client, published) == {200}
+
+
 def test_a_signature_is_for_one_file_and_one_expiry(client, photo, settings):
     writer = make_staff("Writer")
     story = make_article(hero_image=photo, state=Article.State.DRAFT, published_at=None)
@@ -239,9 +262,10 @@ def test_a_signature_is_for_one_file_and_one_expiry(client, photo, settings):
 
     from photos import signing
 
-    past = int(time.time()) - 1
-    assert not signing.signature_holds(path[len("/media/") :], {
-        "expires": str(past), "signature": signing._signature(path[len("/media/"):], past)
+    past, grant = int(time.time()) - 1, signature.rpartition(":")[0]
+    name = path[len("/media/") :]
+    assert not signing.signature_holds(name, {
+        "expires": str(past), "signature": f"{grant}:{signing._signature(name, past, grant)}"
     })  # fmt: skip
 
 

@@ -342,16 +342,18 @@ EXPECTATIONS: dict[str, Row] = {
         _draft,
         body=lambda w: {"headline": "Qqsecret plans, typing"},
     ),
+    # Presence says "editing", so it is for those who may edit the story.
     "admin/articles/article/<path:object_id>/heartbeat/": Row(
-        staff(NOT_ALLOWED), staff(OK, other_writer=DENIED), _draft
+        staff(NOT_ALLOWED), staff(OK, other_writer=DENIED, other_desk_editor=DENIED), _draft
     ),
-    # The live preview draws what is posted and saves nothing; a story's own needs its view.
+    # The live preview draws what is posted and saves nothing; a story's own is for those who
+    # may edit it (it draws their unsaved input).
     "admin/articles/article/live-preview/": Row(
         staff(OK), staff(OK), body=lambda w: {"headline": "A new story"}
     ),
     "admin/articles/article/<path:object_id>/live-preview/": Row(
-        staff(OK, other_writer=DENIED),
-        staff(OK, other_writer=DENIED),
+        staff(OK, other_writer=DENIED, other_desk_editor=DENIED),
+        staff(OK, other_writer=DENIED, other_desk_editor=DENIED),
         _draft,
         body=lambda w: {"headline": "Qqsecret plans, typed"},
     ),
@@ -359,16 +361,17 @@ EXPECTATIONS: dict[str, Row] = {
     # their email choices (an empty POST unticks every box: no email of any kind).
     "admin/planning/notification/": Row(staff(OK), staff(NOT_ALLOWED)),
     "admin/planning/notification/preferences/": Row(staff(OK), staff(DONE)),
-    # Notes on the draft: whoever may see the story writes and replies; only the note's author
-    # (the writer) corrects it, within minutes of writing it; anyone else is refused with a
+    # Notes on the draft: its writer and the editors covering it write and reply (an editor on
+    # another desk reads them and is refused with a message); only the note's author (the
+    # writer) corrects it, within minutes of writing it; anyone else is refused with a
     # message. The other writer cannot reach the story at all.
     "admin/articles/article/<path:object_id>/notes/": Row(
-        staff(NOT_ALLOWED), staff(DONE, other_writer=DENIED), _draft,
+        staff(NOT_ALLOWED), staff(DONE, other_writer=DENIED, other_desk_editor=UNCHANGED), _draft,
         body=lambda w: {"text": "Qqsecret: check the figures, @desk_editor"},
     ),
     "admin/articles/article/<path:object_id>/notes/<int:note_id>/reply/": Row(
-        staff(NOT_ALLOWED), staff(DONE, other_writer=DENIED), _just_written_note,
-        body=lambda w: {"text": "Checked."},
+        staff(NOT_ALLOWED), staff(DONE, other_writer=DENIED, other_desk_editor=UNCHANGED),
+        _just_written_note, body=lambda w: {"text": "Checked."},
     ),
     "admin/articles/article/<path:object_id>/notes/<int:note_id>/edit/": Row(
         staff(NOT_ALLOWED), staff(UNCHANGED, writer=DONE, other_writer=DENIED),

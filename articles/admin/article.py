@@ -278,7 +278,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_view_on_site_url(self, obj=None):
         # A story readers cannot see yet opens as its preview, not as a 404.
         if obj is not None and not obj.is_published():
-            return preview.preview_url(obj, by=getattr(obj, "viewer", None))
+            viewer = getattr(obj, "viewer", None)
+            return self._preview_url(viewer, obj) if viewer else None
         return super().get_view_on_site_url(obj)
 
     def get_search_results(self, request, queryset, search_term):
@@ -369,7 +370,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "transition_form": TransitionForm(),
             "events": events,
             "article_revisions": article.revisions.select_related("created_by")[:50],
-            "preview_url": preview.preview_url(article, by=request.user),
+            "preview_url": self._preview_url(request.user, article),
             "preview_links": preview.active_links(article).select_related("created_by"),
             "can_restore": workflow.may_edit(request.user, article),
             "overdue": article.is_due_unrecorded(),
@@ -377,6 +378,12 @@ class ArticleAdmin(admin.ModelAdmin):
             "sent_back": workflow.send_back_reason(article),
             "others_editing": edit_sessions.others_editing(article, request.user),
         }
+
+    def _preview_url(self, user, article):
+        """This user's preview link, if they may make one: a link shows the story to anyone."""
+        if not workflow.may_work_on(user, article):
+            return None
+        return preview.preview_url(article, by=user)
 
     def article_or_404(self, request, object_id):
         """The story, if this user may see it here; for the views beside this admin."""

@@ -83,6 +83,8 @@ def autosave(request, object_id=None, *, model_admin):
 @require_POST
 def heartbeat(request, object_id, *, model_admin):
     article = model_admin.article_or_404(request, object_id)
+    if not may_write(model_admin, request, article):
+        raise PermissionDenied  # presence says "editing": only for those who may
     edit_sessions.heartbeat(request.user, article)
     others = [
         {"name": person(s.user), "since": f"{timezone.localtime(s.opened_at):%H:%M}"}
@@ -98,8 +100,8 @@ def live_preview(request, object_id=None, *, model_admin):
     """The story as readers would see it, from the form as it stands (POST) or as stored
     (GET); nothing is saved. The form's page shows it beside the form (live_preview.js)."""
     article = model_admin.article_or_404(request, object_id) if object_id else None
-    if article is None and not model_admin.has_add_permission(request):
-        raise PermissionDenied
+    if not may_write(model_admin, request, article):
+        raise PermissionDenied  # it draws unsaved input: the same as editing
     start = revisions.current_content(article) if article else revisions.empty_content()
     content = start
     if request.method == "POST":

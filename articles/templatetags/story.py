@@ -9,11 +9,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def story_body(context, article):
-    """On a preview (the page's `preview` is true) photo addresses are signed, since the
-    story's photos may not be public yet."""
+    """On a preview link's page (its `photo_grant` set) photo addresses are signed, since
+    the story's photos may not be public yet."""
     return blocks.render(
         article.body,
         blocks.body_photos(article),
-        signed=bool(context.get("preview")),
+        grant=context.get("photo_grant"),
         lead=not article.hero_image_id,
     )

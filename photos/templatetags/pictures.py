@@ -22,14 +22,14 @@ ROLES = {
 
 @register.inclusion_tag("photos/picture.html", takes_context=True)
 def picture(context, image, role: str, *, lead=False, css_class="", alt=None):
-    """`lead` marks the page's main image: loaded at once, never lazily. On a preview (the
-    page's `preview` is true) the addresses are signed, since its photos may not be public.
+    """`lead` marks the page's main image: loaded at once, never lazily. On a preview link's
+    page (its `photo_grant` set) the addresses are signed, since its photos may not be public.
     `alt` overrides the photo's own alt text, for a use that needs its own ("" for none); a
     decorative photo's own is none."""
     kind, sizes, lead_sizes = ROLES[role]
     return {
         "image": image,
-        "picture": image.sources(kind, signed=bool(context.get("preview"))) if image else None,
+        "picture": image.sources(kind, grant=context.get("photo_grant")) if image else None,
         "sizes": (lead and lead_sizes) or sizes,
         "lead": bool(lead),
         "css_class": css_class,
