@@ -15,6 +15,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, format_html, format_html_join
 
+from newsroom import keys
+
 from . import blocks, caching, paging
 from .metadata import absolute_url, share_image
 from .models import Article, Author, Section, Tag
@@ -83,7 +85,7 @@ class SiteFeed(Feed):
         return feed
 
     def list_keys(self, obj) -> set[str]:
-        return {"feeds"}
+        return {keys.FEEDS}
 
     @property
     def language(self):
@@ -194,7 +196,7 @@ class SectionFeed(SiteFeed):
         return Article.objects.published().filter(section=obj).newest_first()
 
     def list_keys(self, obj) -> set[str]:
-        return {f"section-list-{obj.pk}"}
+        return {keys.section_list(obj.pk)}
 
 
 class TagFeed(SectionFeed):
@@ -211,7 +213,7 @@ class TagFeed(SectionFeed):
         return Article.objects.published().tagged(obj)
 
     def list_keys(self, obj) -> set[str]:
-        return {f"tag-{obj.pk}", f"tag-list-{obj.pk}"}
+        return caching.tag_keys(obj)
 
 
 class AuthorFeed(SectionFeed):
@@ -228,4 +230,4 @@ class AuthorFeed(SectionFeed):
         return Article.objects.published().by_author(obj)
 
     def list_keys(self, obj) -> set[str]:
-        return {f"author-{obj.pk}", f"author-list-{obj.pk}"}
+        return caching.author_keys(obj)

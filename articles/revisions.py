@@ -23,6 +23,7 @@ from taggit.utils import edit_string_for_tags
 from newsroom.text import clean_line, make_slug
 from photos.models import Image
 
+from . import caching
 from .models import (
     Article,
     ArticleAuthor,
@@ -254,6 +255,7 @@ def restore(revision: Revision, *, by) -> Article:
 
 def _apply(article: Article, content: dict) -> None:
     """Write content onto the article's row and related rows; the row is live from here."""
+    before = caching.shown(article)
     for name in ROW_FIELDS:
         setattr(article, name, content[name])
     if Section.objects.filter(pk=content["section"]).exists():
@@ -280,6 +282,7 @@ def _apply(article: Article, content: dict) -> None:
             )
             for c in content["corrections"]
         )
+    caching.story_changed(before, article)
 
 
 def _keep_base(article: Article) -> None:

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Func, Lookup, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from newsroom import page_cache
 from newsroom.text import clean_line
+from newsroom.transactions import once_per_transaction
 
 from . import blocks
 from .models import (
@@ -258,36 +258,11 @@ class SqliteSearch:
 # bylines or its tags (admin, workflow, importer, shell) is covered without knowing about search.
 
 
-def _new_reindex():
-    """One index update per transaction, however many rows of a story it changed (a story
-    saved with 10,000 tags once meant 10,000 updates)."""
-
-    def reindex():
-        reindex.done = True
-        index_articles(sorted(reindex.pks))
-
-    reindex.pks, reindex.done = set(), False
-    return reindex
-
-
 def index_on_commit(pks: Iterable[int]) -> None:
-    """Index these articles after the commit, in the transaction's one index update. The
-    receivers below call it; so do writers of rows in bulk, which send no signals."""
-    pks = [pk for pk in pks if pk is not None]
-    db = transaction.get_connection()
-    if not pks:
-        return
-    if not db.in_atomic_block:
-        index_articles(pks)
-        return
-    pending = getattr(db, "search_reindex", None)
-    # Join the update already queued, if it still waits: a burst of tag or byline rows
-    # becomes one update.
-    if pending is None or pending.done or not page_cache.queued(db, pending):
-        pending = db.search_reindex = _new_reindex()
-        # robust: the edit has committed; a failing update is logged, not shown to the editor.
-        transaction.on_commit(pending, robust=True)
-    pending.pks.update(pks)
+    """Index these articles after the commit, in the transaction's one index update (a story
+    saved with 10,000 tags once meant 10,000 updates). The receivers below call it; so do
+    writers of rows in bulk, which send no signals."""
+    once_per_transaction(index_articles, pks)
 
 
 def _article_saved(sender, instance, raw=False, **kwargs):

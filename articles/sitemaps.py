@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from newsroom import keys
 from newsroom.page_cache import public_page
 
 from . import paging
@@ -25,7 +26,7 @@ from .metadata import absolute_url
 from .models import Article, Author, Section, Tag
 
 # Every sitemap lists stories: any story joining, changing or leaving purges them all.
-public = public_page(keys=["sitemaps"])
+public = public_page(keys=[keys.SITEMAPS])
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs per sitemap
 

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
-from newsroom import page_cache
+from newsroom import keys, page_cache
 from newsroom.page_cache import public_page
 from newsroom.text import clean_line
 
@@ -33,9 +33,9 @@ def _page(request, stories):
     return paging.get_page(stories, request.GET.get("page"), PAGE_SIZE, shown=shown)
 
 
-def _listing(response, stories, *keys):
+def _listing(response, stories, *shown):
     """Name what a listing page shows; `stories` is what the template iterated (no query)."""
-    response.surrogate_keys = {caching.NAVIGATION, *keys, *caching.story_card_keys(stories)}
+    response.surrogate_keys = {keys.SECTIONS, *shown, *caching.story_card_keys(stories)}
     return response
 
 
@@ -52,7 +52,7 @@ def home(request):
     latest = latest.order_by("section__position", "section__name", "-published_at")
     context = {"lead": top[0] if top else None, "top_stories": top[1:], "latest": latest}
     response = render(request, "articles/home.html", {**context, "nav_sections": sections})
-    return _listing(response, [*top, *latest], "home")
+    return _listing(response, [*top, *latest], keys.HOME)
 
 
 @require_safe
@@ -65,7 +65,7 @@ def section(request, slug):
         "articles/section.html",
         {"section": section, "current_section": section.slug, "page": page},
     )
-    return _listing(response, page.object_list, f"section-list-{section.pk}")
+    return _listing(response, page.object_list, keys.section_list(section.pk))
 
 
 @require_safe
@@ -74,10 +74,10 @@ def author(request, slug):
     author = get_object_or_404(Author.objects.in_use().select_related("photo"), slug=slug)
     page = _page(request, Article.objects.published().by_author(author))
     response = render(request, "articles/author.html", {"author": author, "page": page})
-    keys = [f"author-{author.pk}", f"author-list-{author.pk}"]
+    shown = [*caching.author_keys(author)]
     if author.photo_id:
-        keys.append(f"image-{author.photo_id}")
-    return _listing(response, page.object_list, *keys)
+        shown.append(keys.image(author.photo_id))
+    return _listing(response, page.object_list, *shown)
 
 
 @require_safe
@@ -86,7 +86,7 @@ def tag(request, slug):
     tag = get_object_or_404(Tag.objects.in_use(), slug=slug)
     page = _page(request, Article.objects.published().tagged(tag))
     response = render(request, "articles/tag.html", {"tag": tag, "page": page})
-    return _listing(response, page.object_list, f"tag-{tag.pk}", f"tag-list-{tag.pk}")
+    return _listing(response, page.object_list, *caching.tag_keys(tag))
 
 
 @require_safe
@@ -190,5 +190,5 @@ def search(request):
         "articles/search.html",
         {"query": query, "page": page, "page_query": urlencode({"q": query}) + "&"},
     )
-    response.surrogate_keys = {caching.NAVIGATION, "search"}
+    response.surrogate_keys = {keys.SECTIONS, keys.SEARCH}
     return response

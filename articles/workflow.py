@@ -250,7 +250,7 @@ def publish_many(articles: list[Article], *, by, at: datetime | None = None) -> 
         _moved(article, by=by, action="publish", source=source, target=State.PUBLISHED)
         moves[source].append(article)
     for source, moved in moves.items():
-        caching.stories_moved(moved, source, State.PUBLISHED)
+        caching.stories_changed(caching.Shown.moved_from(source), moved)
     return articles
 
 
@@ -349,7 +349,10 @@ def _move(
     article.state, article.modified_at = target, now
     for name, value in fields.items():
         setattr(article, name, value)
-    caching.story_moved(article, source, target)
+    # A move within a state (changes sent for review, or back) shows readers nothing new, and
+    # published changes purge as they are applied (revisions._apply).
+    if source != target:
+        caching.story_changed(caching.Shown.moved_from(source), article)
     _moved(article, by=by, action=action, source=source, target=target, comment=comment)
     return True
 

@@ -2,9 +2,9 @@
 
 Views mark their pages with `public_page`; the front door (`Middleware`, near the top of
 MIDDLEWARE) keeps them and answers the next anonymous reader before the rest of the stack runs.
-Every public page names what it shows in surrogate keys ("home", "article-12", "image-4"...;
-articles/caching.py says which). A change purges the keys of what changed (`purge`), after its
-transaction commits:
+Every public page names what it shows in surrogate keys (newsroom/keys.py spells them,
+articles/caching.py says which a page shows). A change purges the keys of what changed
+(`purge`), after its transaction commits:
 - here, in Django's cache (Redis, shared by every app server; without it, a file shared by
   this machine's processes), each key has a version; a stored page remembers the versions of
   its keys and is served only while they are all still current. A purge is one write per key,
@@ -33,16 +33,17 @@ from urllib.parse import urlencode
 from diskcache import Timeout as DiskCacheTimeout
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from redis.exceptions import RedisError
+
+from .keys import SITE
+from .transactions import once_per_transaction
 
 logger = logging.getLogger("newsroom.cache")
 
 SHARED_MAX_AGE = 300  # the app's cache and front caches: purged exactly, so this can be long
 BROWSER_MAX_AGE = 60  # browsers cannot be purged: a minute at most of a story's old version
-EVERYTHING = "site"  # a key on every page: purging it empties the page cache
 # What public pages read (p: the sitemaps' pages); any other parameter is ignored.
 QUERY_PARAMETERS = ("page", "q", "p")
 _NOT_KEPT_HEADERS = {"cache-control"}  # set again on every hit, from the time remaining
@@ -177,7 +178,7 @@ def _mark(request, response, fixed_keys: set[str], expires: float) -> None:
     replaced. A page the front door may keep carries `page_cache_entry`."""
     if hasattr(response, "render") and not response.is_rendered:
         response.render()  # a TemplateResponse (the sitemaps): its bytes are what is kept
-    keys = {EVERYTHING, *fixed_keys, *getattr(response, "surrogate_keys", ())}
+    keys = {SITE, *fixed_keys, *getattr(response, "surrogate_keys", ())}
     max_age = int(expires - time.time())
     if response.status_code not in (200, 301, 410) or response.cookies or max_age < 1:
         patch_cache_control(response, no_cache=True, max_age=0)
@@ -269,30 +270,7 @@ def purge(keys: Iterable[str]) -> None:
     if not keys:
         return
     _bump(keys)
-    db = transaction.get_connection()
-    if not db.in_atomic_block:
-        _purge_now(keys)
-        return
-    # One purge per transaction, however many rows it changes (a story saved with 500 tags).
-    pending = getattr(db, "page_purge", None)
-    if pending is None or not queued(db, pending):
-        pending = db.page_purge = _Purge()
-        transaction.on_commit(pending, robust=True)
-    pending.keys.update(keys)
-
-
-def queued(db, callback) -> bool:
-    """Whether `callback` still waits for this transaction's commit (Django drops the
-    callbacks of a rolled-back savepoint)."""
-    return any(entry[1] is callback for entry in db.run_on_commit)
-
-
-class _Purge:
-    def __init__(self):
-        self.keys: set[str] = set()
-
-    def __call__(self):
-        _purge_now(sorted(self.keys))
+    once_per_transaction(_purge_now, keys)
 
 
 def cache_answers() -> bool:
@@ -305,7 +283,7 @@ def cache_answers() -> bool:
 
 def purge_everything() -> bool:
     """Forget every cached page at once; False (and a warning) when the cache did not answer."""
-    return _purge_now([EVERYTHING])
+    return _purge_now([SITE])
 
 
 def _purge_now(keys: list[str]) -> bool:

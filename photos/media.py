@@ -21,6 +21,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from accounts.two_factor import signed_in_staff
+from newsroom import keys
 
 from . import signing, usage
 from .images import RENDITIONS_DIR
@@ -63,7 +64,7 @@ def serve(request, path: str):
         response["Cache-Control"] = "private, no-store"
     else:
         # A front cache drops the file when the photo changes or its story is withdrawn.
-        response["Surrogate-Key"] = f"image-{image.pk} site"
+        response["Surrogate-Key"] = f"{keys.image(image.pk)} {keys.SITE}"
     return response
 
 

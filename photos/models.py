@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from newsroom import page_cache
+from newsroom import keys, page_cache
 
 from . import images, signing
 
@@ -119,7 +119,7 @@ class Image(models.Model):
         )
         stale = old - set(images.rendition_names(self.renditions))
         transaction.on_commit(lambda: images.delete_files(self.file.storage, stale))
-        page_cache.purge([f"image-{self.pk}"])
+        page_cache.purge([keys.image(self.pk)])
 
     def has_renditions(self) -> bool:
         return images.manifest_is_complete(self.file.storage, self.renditions)
@@ -153,7 +153,7 @@ def repeats(caption: str, alt: str) -> bool:
 @receiver(post_delete, sender=Image)
 def _purge_pages_showing(sender, instance: Image, raw=False, **kwargs):
     if not raw:
-        page_cache.purge([f"image-{instance.pk}"])
+        page_cache.purge([keys.image(instance.pk)])
 
 
 @receiver(post_delete, sender=Image)

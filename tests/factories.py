@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from articles import caching
 from articles.models import Article, ArticleAuthor, Author, Correction, Section
 
 _seq = itertools.count(1)
@@ -40,12 +41,17 @@ def make_article(*, authors=(), tags=(), published=True, **kwargs) -> Article:
         ArticleAuthor.objects.create(article=article, author=author, position=position)
     if tags:
         article.tags.add(*tags)
+    # Its rows are written directly, so its pages are told as revisions._apply() tells them.
+    caching.story_changed(None, article)
     return article
 
 
 def make_correction(article, **kwargs) -> Correction:
     kwargs.setdefault("text", "An earlier version misspelled a name.")
-    return Correction.objects.create(article=article, **kwargs)
+    before = caching.shown(article)
+    correction = Correction.objects.create(article=article, **kwargs)
+    caching.story_changed(before, article)
+    return correction
 
 
 def make_user(username=None, **kwargs):

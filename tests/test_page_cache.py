@@ -8,6 +8,7 @@ and whether the pages that do not are still served from the cache (0 queries).
 import re
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -264,6 +265,49 @@ def test_a_related_story_renamed_is_renamed_where_it_is_linked(client, site, edi
     workflow.take(second, "publish_changes", by=editor)
 
     assert "Cup final postponed" in client.get(pages["first"]).content.decode()
+
+
+def test_an_edit_that_moves_a_story_purges_the_lists_it_leaves(client, site, editor):
+    pages = warm(client, site)
+    first = site["first"]
+    content = {**revisions.current_content(first), "section": site["sport"].pk,
+               "tags": ["quay"], "bylines": [site["ben"].pk]}  # fmt: skip
+    revisions.save_edit(first, content, by=editor)
+    workflow.take(first, "publish_changes", by=editor)
+
+    assert "Harbour opens" not in client.get(pages["news"]).content.decode()
+    assert "Harbour opens" not in client.get(pages["ana"]).content.decode()
+    assert client.get(pages["tag"]).status_code == 404  # no published story is tagged so
+    assert "Harbour opens" in client.get(pages["sport"]).content.decode()
+
+
+def test_changes_sent_for_review_and_back_leave_every_page_cached(client, site, editor):
+    first = site["first"]
+    content = {**revisions.current_content(first), "headline": "Harbour opens at dawn"}
+    revisions.save_edit(first, content, by=editor)
+    pages = warm(client, site)
+
+    workflow.take(first, "submit_changes", by=editor)
+    workflow.take(first, "send_back_changes", by=editor, comment="Check the time")
+
+    for name, url in pages.items():
+        assert cached(client, url), name
+
+
+def test_every_surrogate_key_is_spelled_by_newsroom_keys():
+    """A key spelled by hand can drift from the one its purge spells."""
+    names = "article|author|tag|image|section-list|author-list|tag-list"
+    by_hand = re.compile(rf"""["'](?:{names})-\{{""")
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for app in ("accounts", "articles", "newsroom", "photos", "planning")
+        for path in (root / app).rglob("*.py")
+        if path.name != "keys.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if by_hand.search(line)
+    ]
+    assert found == []
 
 
 # --- Scheduled stories --------------------------------------------------------------------------
