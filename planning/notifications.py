@@ -26,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.names import display_name
-from articles import signals
-from articles.models import Article, Author, Desk
+from articles import signals, workflow
+from articles.models import Article, Author
 
 from .models import EmailOptOut, Kind, Notification
 
@@ -85,7 +85,7 @@ def writers(article: Article):
 
 
 def desk_editors(article: Article):
-    """Editors whose desks cover the story's section; an editor on no desk covers them all.
+    """Editors who cover the story's section (workflow.covering()).
 
     An editor holds the publish permission through a group or directly: a superuser who is
     not one is not told of every submission (accounts.roles.is_editor() holds for superusers).
@@ -95,13 +95,8 @@ def desk_editors(article: Article):
         Q(groups__permissions__codename=PUBLISH_PERMISSION)
         | Q(user_permissions__codename=PUBLISH_PERMISSION)
     ).values("pk")
-    desks = Desk.objects.filter(editors=OuterRef("pk"))
-    covering = desks.filter(sections=article.section_id)
-    return (
-        staff()
-        .filter(pk__in=holders)
-        .filter(Q(is_superuser=True) | ~Exists(desks) | Exists(covering))
-    )
+    covering = workflow.covering(OuterRef("pk"), article.section_id)
+    return staff().filter(covering, pk__in=holders)
 
 
 def deadline_keepers(article: Article):
