@@ -396,7 +396,9 @@ def drafts_of(user):
     return own_articles(user).filter(state=State.DRAFT)
 
 
-SEND_BACKS = ("send_back", "send_back_changes")
+# The transitions that send a story, or its changes, back to its writer, each with the words
+# its note opens with (planning.notes keeps the comment as a note).
+SEND_BACKS = {"send_back": "Sent back", "send_back_changes": "Changes sent back"}
 
 
 def sent_back_to(user):

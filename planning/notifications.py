@@ -47,8 +47,7 @@ Email = Notification.Email
 MOVES = {
     "submit": Kind.SUBMITTED,
     "submit_changes": Kind.SUBMITTED,
-    "send_back": Kind.SENT_BACK,
-    "send_back_changes": Kind.SENT_BACK,
+    **dict.fromkeys(workflow.SEND_BACKS, Kind.SENT_BACK),
     "publish": Kind.PUBLISHED,
     "publish_changes": Kind.PUBLISHED,
     "republish": Kind.PUBLISHED,
