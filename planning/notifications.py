@@ -281,7 +281,7 @@ def email_for(row: Notification) -> EmailMessage:
     headline = row.article.headline
     subject = SUBJECTS[row.kind].format(headline=headline)
     link = settings.SITE_URL + reverse("admin:articles_article_change", args=[row.article_id])
-    by = f"By {_name(row.actor)}.\n" if row.actor else ""
+    by = f"By {display_name(row.actor)}.\n" if row.actor else ""
     said = f"\n{row.text}\n" if row.text else ""
     preferences = settings.SITE_URL + reverse("admin:planning_notification_preferences")
     body = (
@@ -289,10 +289,6 @@ def email_for(row: Notification) -> EmailMessage:
         f"-- \nTo choose which notifications you get by email: {preferences}\n"
     )
     return EmailMessage(f"[{settings.SITE_NAME}] {subject}", body, to=[row.recipient.email])
-
-
-def _name(user) -> str:
-    return display_name(user)
 
 
 def connect_receivers() -> None:

@@ -270,10 +270,6 @@ class ArticleForm(forms.ModelForm):
         )
 
 
-def person(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _person_label(user) -> str:
     name = user.get_full_name()
     return f"{name} ({user.get_username()})" if name else user.get_username()
