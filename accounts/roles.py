@@ -1,4 +1,5 @@
-"""The Writer and Editor groups, exactly the permissions each needs, and who counts as an editor.
+"""The Writer and Editor groups, exactly the permissions each needs, who counts as an editor,
+and who may be given a story.
 
 Applied by `setup_roles`. Migration articles/0003_roles keeps a frozen copy of the first
 version, so changing these sets never changes what `migrate` does on an empty database. The
@@ -7,6 +8,7 @@ below every app that holds them.
 """
 
 from django.apps import apps as global_apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 
 WRITER = "Writer"
@@ -67,3 +69,10 @@ def setup_roles(apps=global_apps) -> dict[str, int]:
 
 def is_editor(user) -> bool:
     return user.is_active and user.has_perm(PUBLISH_PERMISSION)
+
+
+def assignable():
+    """Who a story may be assigned to: active staff in the Writer or Editor group."""
+    User = get_user_model()
+    in_a_role = User.groups.through.objects.filter(group__name__in=[WRITER, EDITOR])
+    return User.objects.filter(is_active=True, is_staff=True, pk__in=in_a_role.values("user"))

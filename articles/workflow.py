@@ -12,14 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.roles import is_editor
 
 from . import caching, preview, revisions, signals
-from .models import Article, ArticleAuthor, Section, TaggedArticle, WorkflowEvent
+from .models import Article, ArticleAuthor, Desk, TaggedArticle, WorkflowEvent
 
 logger = logging.getLogger("newsroom.workflow")
 
@@ -90,10 +91,16 @@ def covers(user, article: Article) -> bool:
 
 
 def covers_section(user, section) -> bool:
-    if user.is_superuser:
-        return True
-    desks = user.desks.all()
-    return not desks.exists() or desks.filter(sections=section).exists()
+    return get_user_model().objects.filter(covering(user.pk, section), pk=user.pk).exists()
+
+
+def covering(user, section) -> Q:
+    """The one statement of which sections an editor covers: their desks' (a superuser, or an
+    editor on no desk, covers every one). A condition for a filter on any model; `user` and
+    `section` are each a primary key or an OuterRef to one."""
+    desks = Desk.objects.filter(editors=user)
+    superuser = get_user_model().objects.filter(pk=user, is_superuser=True)
+    return Exists(superuser) | ~Exists(desks) | Exists(desks.filter(sections=section))
 
 
 def is_own(user, article: Article) -> bool:
@@ -379,10 +386,8 @@ def own_articles(user):
 
 
 def covered_articles(user):
-    """Articles in sections the editor's desks cover; every article for an editor on no desk."""
-    if user.is_superuser or not user.desks.exists():
-        return Article.objects.all()
-    return Article.objects.filter(section__in=Section.objects.filter(desks__editors=user))
+    """Articles in sections the editor covers (covers() as a query)."""
+    return Article.objects.filter(covering(user.pk, OuterRef("section")))
 
 
 def visible_articles(user):
@@ -394,7 +399,9 @@ def drafts_of(user):
     return own_articles(user).filter(state=State.DRAFT)
 
 
-SEND_BACKS = ("send_back", "send_back_changes")
+# The transitions that send a story, or its changes, back to its writer, each with the words
+# its note opens with (planning.notes keeps the comment as a note).
+SEND_BACKS = {"send_back": "Sent back", "send_back_changes": "Changes sent back"}
 
 
 def sent_back_to(user):

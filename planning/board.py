@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.names import display_name
-from accounts.roles import is_editor
+from accounts.roles import assignable, is_editor
 from articles import workflow
 from articles.models import Article, Desk, Section
 
@@ -84,8 +83,8 @@ def stories_for(user, now: datetime | None = None):
 
 
 def staff_choices() -> list[tuple[int, str]]:
-    """Who a story may be assigned to: active staff, by name."""
-    people = get_user_model().objects.filter(is_staff=True, is_active=True)
+    """Who a story may be assigned to, by name."""
+    people = assignable()
     return [(p.pk, display_name(p)) for p in people.order_by("username")]
 
 
@@ -184,8 +183,8 @@ def reassign(article: Article, assignee, *, by) -> None:
     """Give the story to another person (None: nobody); editors covering the story only."""
     if not (is_editor(by) and workflow.covers(by, article)):
         raise Refused(f"Only an editor on its desk may reassign “{article.headline}”.")
-    if assignee is not None and not (assignee.is_staff and assignee.is_active):
-        raise Refused("A story can only be assigned to an active staff member.")
+    if assignee is not None and not assignable().filter(pk=assignee.pk).exists():
+        raise Refused("A story can only be assigned to an active writer or editor.")
     article.assignee = assignee
     article.changed_by = by  # so planning.notifications tells the new assignee, not `by`
     article.save(update_fields=["assignee", "modified_at"])

@@ -33,7 +33,6 @@ from .models import Note
 MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
 MAX_MENTIONS = 50  # names looked up in one note; more is not a note but a list
 EDITABLE_MINUTES = int(Note.EDITABLE_FOR.total_seconds() // 60)
-SEND_BACKS = {"send_back": "Sent back", "send_back_changes": "Changes sent back"}
 
 
 class NoteForm(forms.Form):
@@ -84,8 +83,8 @@ def may_edit(note: Note, user, now: datetime | None = None) -> bool:
 
 def on_story_moved(sender, *, article, action, actor=None, comment="", **kwargs):
     """The editor's reason for sending a story back, kept in its notes."""
-    if action in SEND_BACKS and comment:
-        write(article, by=actor, text=f"{SEND_BACKS[action]}: {comment}")
+    if action in workflow.SEND_BACKS and comment:
+        write(article, by=actor, text=f"{workflow.SEND_BACKS[action]}: {comment}")
 
 
 def connect_receivers() -> None:

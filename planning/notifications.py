@@ -26,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.names import display_name
-from articles import signals
-from articles.models import Article, Author, Desk
+from articles import signals, workflow
+from articles.models import Article, Author
 
 from .models import EmailOptOut, Kind, Notification
 
@@ -47,8 +47,7 @@ Email = Notification.Email
 MOVES = {
     "submit": Kind.SUBMITTED,
     "submit_changes": Kind.SUBMITTED,
-    "send_back": Kind.SENT_BACK,
-    "send_back_changes": Kind.SENT_BACK,
+    **dict.fromkeys(workflow.SEND_BACKS, Kind.SENT_BACK),
     "publish": Kind.PUBLISHED,
     "publish_changes": Kind.PUBLISHED,
     "republish": Kind.PUBLISHED,
@@ -85,7 +84,7 @@ def writers(article: Article):
 
 
 def desk_editors(article: Article):
-    """Editors whose desks cover the story's section; an editor on no desk covers them all.
+    """Editors who cover the story's section (workflow.covering()).
 
     An editor holds the publish permission through a group or directly: a superuser who is
     not one is not told of every submission (accounts.roles.is_editor() holds for superusers).
@@ -95,13 +94,8 @@ def desk_editors(article: Article):
         Q(groups__permissions__codename=PUBLISH_PERMISSION)
         | Q(user_permissions__codename=PUBLISH_PERMISSION)
     ).values("pk")
-    desks = Desk.objects.filter(editors=OuterRef("pk"))
-    covering = desks.filter(sections=article.section_id)
-    return (
-        staff()
-        .filter(pk__in=holders)
-        .filter(Q(is_superuser=True) | ~Exists(desks) | Exists(covering))
-    )
+    covering = workflow.covering(OuterRef("pk"), article.section_id)
+    return staff().filter(covering, pk__in=holders)
 
 
 def deadline_keepers(article: Article):
@@ -287,7 +281,7 @@ def email_for(row: Notification) -> EmailMessage:
     headline = row.article.headline
     subject = SUBJECTS[row.kind].format(headline=headline)
     link = settings.SITE_URL + reverse("admin:articles_article_change", args=[row.article_id])
-    by = f"By {_name(row.actor)}.\n" if row.actor else ""
+    by = f"By {display_name(row.actor)}.\n" if row.actor else ""
     said = f"\n{row.text}\n" if row.text else ""
     preferences = settings.SITE_URL + reverse("admin:planning_notification_preferences")
     body = (
@@ -295,10 +289,6 @@ def email_for(row: Notification) -> EmailMessage:
         f"-- \nTo choose which notifications you get by email: {preferences}\n"
     )
     return EmailMessage(f"[{settings.SITE_NAME}] {subject}", body, to=[row.recipient.email])
-
-
-def _name(user) -> str:
-    return display_name(user)
 
 
 def connect_receivers() -> None:

@@ -3,14 +3,16 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import roles
 from articles import workflow
 from articles.models import Article
 from planning.models import Note
-from tests.factories import make_article, make_desk, make_section, make_staff
+from tests.factories import make_article, make_desk, make_section, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -369,15 +371,30 @@ def test_an_editor_may_not_reassign_outside_their_desk(client, newsroom):
     assert messages == ["Only an editor on its desk may reassign “Sport draft”."]
 
 
-def test_a_story_is_assigned_only_to_active_staff(client, newsroom):
+@pytest.mark.parametrize(
+    "role, account",
+    [
+        ("Writer", {"is_staff": True, "is_active": False}),
+        (None, {"is_staff": True}),
+        ("Writer", {"is_staff": False}),
+    ],
+    ids=["inactive writer", "staff in no role", "writer who is not staff"],
+)
+def test_a_story_is_assigned_only_to_active_writers_and_editors(client, newsroom, role, account):
     story = newsroom["stories"]["planned"]
-    gone = make_staff("Writer", is_active=False)
+    person = make_user(**account)
+    if role:
+        person.groups.add(Group.objects.get(name=role))
+    assert person not in roles.assignable()
     before = trail(story)
+    client.force_login(newsroom["editor"])
+    board = client.get(BOARD)
+    assert person.pk not in {pk for pk, _ in board.context["staff"]}  # never offered
     messages = post(
-        client, newsroom["editor"], action="reassign", article=story.pk, assignee=gone.pk
+        client, newsroom["editor"], action="reassign", article=story.pk, assignee=person.pk
     )
     assert trail(story) == before
-    assert messages == ["A story can only be assigned to an active staff member."]
+    assert messages == ["A story can only be assigned to an active writer or editor."]
 
 
 # --- Query budget --------------------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """Desks: every editor reads every story in the admin, but only the editors whose desks cover
 its section (or who are on no desk) act on it: its notes, presence, live preview and preview
-links, as for editing it. Each path is refused on the server, and refusing changes nothing."""
+links, as for editing it. Each path is refused on the server, and refusing changes nothing.
+Who covers a section is one rule, asked of one person or as a query, and both agree."""
 
 import pytest
 from django.urls import reverse
 
-from articles import preview
+from articles import preview, workflow
 from articles.models import EditSession, PreviewLink
-from planning import notes
+from planning import notes, notifications
 from planning.models import Note
-from tests.factories import make_article, make_desk, make_section, make_staff
+from tests.factories import make_article, make_desk, make_section, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +158,39 @@ def test_the_desk_and_an_editor_on_no_desk_revoke_a_preview_link(client, desks, 
 
     client.logout()
     assert client.get(address).status_code == 404
+
+
+def test_who_covers_a_section_is_the_same_asked_of_one_person_or_as_a_query():
+    city, sport, arts = (make_section(name=name) for name in ("City", "Sport", "Arts"))
+    people = {
+        "superuser": make_user(is_staff=True, is_superuser=True),
+        "editor on no desk": make_staff("Editor"),
+        "city editor": make_staff("Editor"),
+        "sport editor": make_staff("Editor"),
+        "writer": make_staff("Writer"),
+        "inactive city editor": make_staff("Editor", is_active=False),
+    }
+    make_desk(city, editors=[people["city editor"], people["inactive city editor"]])
+    make_desk(sport, editors=[people["sport editor"]])
+    everything = {city, sport, arts}  # arts is on no desk
+    # Covering is about desks alone; whether one is an editor is the caller's question.
+    covered = {
+        "superuser": everything,
+        "editor on no desk": everything,
+        "city editor": {city},
+        "sport editor": {sport},
+        "writer": everything,
+        "inactive city editor": {city},
+    }
+    # Told of submissions: active staff holding the publish permission (a superuser does
+    # not, unless given it), who cover the section.
+    told = {"editor on no desk": everything, "city editor": {city}, "sport editor": {sport}}
+    for section in everything:
+        story = make_article(published=False, section=section)
+        desk_editors = set(notifications.desk_editors(story))
+        for name, user in people.items():
+            asked = workflow.covers_section(user, section)
+            assert asked == (section in covered[name]), (name, section.name)
+            assert workflow.covers(user, story) == asked
+            assert workflow.covered_articles(user).filter(pk=story.pk).exists() == asked
+            assert (user in desk_editors) == (section in told.get(name, set())), (name, section)

@@ -17,12 +17,13 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from accounts import roles
+from accounts.names import display_name
 
 from .. import edit_sessions, preview, revisions, workflow
 from ..models import Article, ArticleAuthor, Correction, EditSession, WorkflowEvent
 from . import editing, panels, preview_links, transitions, versions
 from .filters import DeskFilter, MyWorkFilter
-from .forms import PLANNING, ArticleForm, ContentInlineFormSet, TransitionForm, person
+from .forms import PLANNING, ArticleForm, ContentInlineFormSet, TransitionForm
 from .merge import merge_stale
 
 
@@ -204,7 +205,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="open by")
     def editing(self, obj):
-        return ", ".join(sorted({person(s.user) for s in obj.open_sessions})) or "—"
+        return ", ".join(sorted({display_name(s.user) for s in obj.open_sessions})) or "—"
 
     @admin.display(description="byline")
     def byline(self, obj):
@@ -214,7 +215,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def plan(self, obj):
         if not obj.assignee_id and not obj.deadline:
             return "—"
-        who = person(obj.assignee) if obj.assignee_id else "Not assigned"
+        who = display_name(obj.assignee, "Not assigned")
         if not obj.deadline:
             return who
         local = timezone.localtime(obj.deadline)

@@ -11,11 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from accounts.names import display_name
 from newsroom.text import clean_line
 
 from .. import edit_sessions, preview, revisions, workflow
 from ..models import Article, Tag
-from .forms import person
 from .merge import posted_content
 
 
@@ -87,7 +87,7 @@ def heartbeat(request, object_id, *, model_admin):
         raise PermissionDenied  # presence says "editing": only for those who may
     edit_sessions.heartbeat(request.user, article)
     others = [
-        {"name": person(s.user), "since": f"{timezone.localtime(s.opened_at):%H:%M}"}
+        {"name": display_name(s.user), "since": f"{timezone.localtime(s.opened_at):%H:%M}"}
         for s in edit_sessions.others_editing(article, request.user)
     ]
     return JsonResponse({"others": others})

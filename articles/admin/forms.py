@@ -2,8 +2,7 @@
 moved under it), its inlines, and a workflow transition."""
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -70,13 +69,6 @@ BODY_EDITOR = {
 # these straight onto the row after every save, and stale-save merging (merge_stale) leaves
 # them out: a stale form is refused as a whole anyway, and shown again with this user's input.
 PLANNING = ["brief", "assignee", "deadline", "planned_for"]
-
-
-def assignable_staff():
-    """Who a story may be assigned to: active staff who are writers or editors."""
-    roles_ = Q(groups__name__in=[roles.WRITER, roles.EDITOR])
-    users = get_user_model().objects.filter(roles_, is_active=True, is_staff=True)
-    return users.distinct().order_by("first_name", "last_name", "username")
 
 
 def _planned_time(name: str) -> forms.DateTimeField:
@@ -147,7 +139,7 @@ class ArticleForm(forms.ModelForm):
             self.fields[name].label = f"{self.fields[name].label} ({zone} time)"
         if "assignee" in self.fields:
             assignee = self.fields["assignee"]
-            assignee.queryset = assignable_staff()
+            assignee.queryset = roles.assignable().order_by("first_name", "last_name", "username")
             assignee.label_from_instance = _person_label
             if self.current_user and not roles.is_editor(self.current_user):
                 assignee.help_text = "Only editors assign stories."
@@ -276,10 +268,6 @@ class ArticleForm(forms.ModelForm):
             },
             code="stale",
         )
-
-
-def person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _person_label(user) -> str:

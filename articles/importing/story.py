@@ -50,7 +50,7 @@ def schedules(at: datetime | None) -> bool:
 
 def publish_would_act(article: Article) -> bool:
     """Whether --publish does something to this stored story (see _publish)."""
-    return article.has_pending_changes() or article.state not in _KEPT_BY_PUBLISH
+    return article.has_pending_changes() or article.state not in Article.PUBLIC_STATES
 
 
 # --- Saving one story ----------------------------------------------------------------------
@@ -175,19 +175,16 @@ def _load_in_state(article: Article, story: Story) -> None:
             raise StoryFileError(str(error)) from None
 
 
-# What --publish leaves as it is: re-running the same import never moves a publish time.
-_KEPT_BY_PUBLISH = {Article.State.PUBLISHED, Article.State.SCHEDULED}
-
-
 def _publish(article: Article, at: datetime | None) -> bool:
     """Publish now, backdate, schedule for a future time, or publish a live story's changes.
 
-    A story already published or scheduled keeps its publish time, so re-running the same
-    import never moves it; the workflow refuses the rest (a withdrawn story, say).
+    A story in a public state (published, or scheduled: public at its time) is public already
+    and keeps its publish time, so re-running the same import never moves it; the workflow
+    refuses the rest (a withdrawn story, say).
     """
     if article.has_pending_changes():
         name = "publish_changes"
-    elif article.state in _KEPT_BY_PUBLISH:
+    elif article.state in Article.PUBLIC_STATES:
         return False
     else:
         name = "schedule" if schedules(at) else "publish"
