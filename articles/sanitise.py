@@ -109,11 +109,12 @@ def sanitise_html(html: str) -> str:
     """The body as stored; raises ValidationError over a cap.
 
     The caps are checked before nh3 runs (to bound its work) and again on what it returns,
-    since closing every open tag can make a body longer: what is stored is what is capped,
-    so a stored body always passes again when it is saved again.
+    since closing every open tag can make a body longer, and the `<tbody>` it adds to every
+    table deeper: what is stored is what is capped, so a stored body always passes again
+    when it is saved again.
     """
     html = drop_invalid_code_points(html)
     check_body(html)
     clean = blocks.normalise(_cleaner.clean(html))
-    _check_size(clean)
+    check_body(clean)
     return clean

@@ -323,9 +323,12 @@ def test_an_oversized_or_deeply_nested_body_is_refused(tmp_path):
     (tmp_path / "deep.md").write_text(
         "---\nheadline: Deep\nbody_format: html\n---\n" + "<blockquote>" * 5000
     )
+    tables = "<table><tr><td>" * 8 + "x" + "</td></tr></table>" * 8  # nh3 adds <tbody>
+    (tmp_path / "deeper.md").write_text("---\nheadline: Deeper\nbody_format: html\n---\n" + tables)
     (tmp_path / "huge.txt").write_text("Huge\n\n" + "word " * 600_000)
     _, err, _ = run_failing_import(tmp_path, "--section", "news")
     assert "deep.md: The body nests elements more than" in err
+    assert "deeper.md: The body nests elements more than" in err
     assert "huge.txt: file is too large (2.9 MB; limit 2 MB)" in err
     assert not Article.objects.exists()
 

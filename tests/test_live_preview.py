@@ -115,3 +115,36 @@ def test_a_body_over_the_cap_is_refused_with_the_reason(client):
 
     assert response.status_code == 400
     assert "too long" in response.content.decode()
+
+
+DEEPER_WHEN_CLEANED = "<table><tr><td>" * 8 + "x" + "</td></tr></table>" * 8
+
+
+def test_a_body_that_gets_deeper_when_cleaned_is_refused_with_the_reason(client):
+    client.force_login(make_staff("Writer"))
+
+    response = client.post(
+        live(), {"headline": "Tables", "section": make_section().pk, "body": DEEPER_WHEN_CLEANED}
+    )
+
+    assert response.status_code == 400
+    assert "nests elements more than 24 deep" in response.content.decode()
+
+
+def test_a_body_stored_before_the_caps_neither_breaks_the_preview_nor_blocks_a_fix(client):
+    client.force_login(make_staff("Editor"))
+    story = make_article(published=False, body="<p>Fine.</p>")
+    too_deep = "<table><tbody><tr><td>" * 8 + "x" + "</td></tr></tbody></table>" * 8
+    Article.objects.filter(pk=story.pk).update(body=too_deep)  # as an older release kept it
+
+    preview = client.get(live(story))
+    saved = client.post(
+        reverse("admin:articles_article_change", args=[story.pk]),
+        article_form_data(story, body="<p>Fixed.</p>"),
+    )
+
+    assert preview.status_code == 400
+    assert "nests elements more than" in preview.content.decode()
+    assert saved.status_code == 302
+    story.refresh_from_db()
+    assert story.body == "<p>Fixed.</p>"

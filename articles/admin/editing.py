@@ -113,5 +113,8 @@ def live_preview(request, object_id=None, *, model_admin):
         content = {**start, **posted_content(form_class, request.POST, start)}
     # A story not saved yet gets pk 0, which no row has: Django reads relations (the
     # stand-in bylines and corrections with_content() sets) only on an object with one.
-    story = preview.with_content(article or Article(pk=0), content)
+    try:
+        story = preview.with_content(article or Article(pk=0), content)
+    except ValidationError as refusal:  # a body stored before today's caps
+        return HttpResponse(" ".join(refusal.messages), status=400, content_type="text/plain")
     return preview.render_page(request, story, "articles/article.html")
