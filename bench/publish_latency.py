@@ -57,6 +57,7 @@ POSTGRES = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/12"
 VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
+PURGE_SECRET = "a-purge-secret-for-this-run"  # noqa: S105 - FRONT_CACHE_SECRET, both sides
 USERNAME, PASSWORD = "bench-editor", "bench-editor-password-1"
 HEADING = "## Publish to visible"
 GOAL = 1.0
@@ -118,7 +119,7 @@ def varnish(processes: Processes, backend_port: int, work: Path) -> str:
     process = processes.start(
         [VARNISHD, "-F", "-f", vcl, "-a", f"127.0.0.1:{port}", "-n", work / "varnish",
          "-s", "malloc,64m", *jail],
-        env=dict(os.environ), log=log,
+        env={**os.environ, "FRONT_CACHE_SECRET": PURGE_SECRET}, log=log,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/healthz", process, log, seconds=20)
@@ -359,7 +360,13 @@ def main() -> None:
         env = {
             key: value
             for key, value in os.environ.items()
-            if key not in {"FRONT_CACHE_URLS", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+            if key
+            not in {
+                "FRONT_CACHE_URLS",
+                "FRONT_CACHE_SECRET",
+                "DJANGO_DEBUG",
+                "DJANGO_SETTINGS_MODULE",
+            }
         }
         env.update(
             DJANGO_SETTINGS_MODULE="tests.settings",
@@ -378,7 +385,10 @@ def main() -> None:
         reader_url = gunicorn(processes, env, 2, work / "server-b.log")
         front_url = varnish(processes, int(reader_url.rsplit(":", 1)[1]), work)
         editor_url = gunicorn(
-            processes, {**env, "FRONT_CACHE_URLS": front_url}, 2, work / "server-a.log"
+            processes,
+            {**env, "FRONT_CACHE_URLS": front_url, "FRONT_CACHE_SECRET": PURGE_SECRET},
+            2,
+            work / "server-a.log",
         )
         print(f"A {editor_url} (editor), B {reader_url}, Varnish {front_url} -> B", flush=True)
         editor = Editor(editor_url)

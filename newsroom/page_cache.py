@@ -10,8 +10,9 @@ articles/caching.py says which a page shows). A change purges the keys of what c
   its keys and is served only while they are all still current. A purge is one write per key,
   however many pages show it;
 - in every front cache named by FRONT_CACHE_URLS (Varnish with xkey,
-  deploy/varnish/default.vcl): a `PURGE` request carrying the keys in `Surrogate-Key`, sent by
-  a background thread, retried, and logged when a cache does not answer.
+  deploy/varnish/default.vcl): a `PURGE` request carrying the keys in `Surrogate-Key` and
+  FRONT_CACHE_SECRET in `Purge-Secret`, sent by a background thread, retried, and logged
+  when a cache does not answer.
 
 A cache that fails is logged and passed over: pages are then drawn fresh, and an editor's
 action or a command never fails because of it. No page is kept past `max_age_cap()` (the
@@ -349,8 +350,11 @@ class FrontCaches:
     def _deliver(self, url: str, keys: list[str]) -> None:
         for attempt in range(1, self.ATTEMPTS + 1):
             request = urllib.request.Request(  # noqa: S310 - FRONT_CACHE_URLS, set by staff
-                url.rstrip("/") + "/", method="PURGE", headers={"Surrogate-Key": " ".join(keys)}
-            )
+                url.rstrip("/") + "/",
+                method="PURGE",
+                headers={"Surrogate-Key": " ".join(keys),
+                         "Purge-Secret": settings.FRONT_CACHE_SECRET},
+            )  # fmt: skip
             try:
                 with urllib.request.urlopen(request, timeout=self.TIMEOUT) as answer:  # noqa: S310
                     if answer.status < 300:

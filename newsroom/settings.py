@@ -41,6 +41,7 @@ SITE_LANGUAGE = os.environ.get("SITE_LANGUAGE", "en")
 FRONT_CACHE_URLS = [
     url.strip() for url in os.environ.get("FRONT_CACHE_URLS", "").split(",") if url.strip()
 ]
+FRONT_CACHE_SECRET = os.environ.get("FRONT_CACHE_SECRET", "").strip()
 STAFF_2FA = os.environ.get("STAFF_2FA", "optional" if DEBUG else "required").strip().lower()
 EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
 # -------------------------------------------------------------------------------------------
@@ -254,6 +255,12 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Two-factor authentication (django-otp): an authenticator app (TOTP) with one-time backup
 # codes. The rule for who must enrol and what an unverified session may reach is in
 # accounts/two_factor.py.
+if FRONT_CACHE_URLS and not FRONT_CACHE_SECRET:
+    # The shipped VCL refuses a purge without it: pages would go stale for SHARED_MAX_AGE.
+    raise ImproperlyConfigured(
+        "FRONT_CACHE_URLS is set but FRONT_CACHE_SECRET is not: set the same secret here and "
+        "in each front cache's environment (deploy/varnish/default.vcl)."
+    )
 if STAFF_2FA not in {"required", "optional"}:
     raise ImproperlyConfigured(f"STAFF_2FA must be 'required' or 'optional', not {STAFF_2FA!r}")
 OTP_TOTP_ISSUER = SITE_NAME

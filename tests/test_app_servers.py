@@ -32,7 +32,9 @@ def newsroom(tmp_path):
     media = tmp_path / "media"
     reader_server, reader_url = servers.start(media)
     front, front_url = varnish.start(int(reader_url.rsplit(":", 1)[1]), tmp_path)
-    editor_server, editor_url = servers.start(media, FRONT_CACHE_URLS=front_url)
+    editor_server, editor_url = servers.start(
+        media, FRONT_CACHE_URLS=front_url, FRONT_CACHE_SECRET=varnish.SECRET
+    )
     yield editor_url, reader_url, front_url
     for process in (editor_server, reader_server):
         servers.stop(process)

@@ -24,7 +24,7 @@ pytestmark = [
 @pytest.fixture
 def front(live_server, tmp_path, settings):
     process, url = varnish.start(int(live_server.url.rsplit(":", 1)[1]), tmp_path)
-    settings.FRONT_CACHE_URLS = [url]
+    settings.FRONT_CACHE_URLS, settings.FRONT_CACHE_SECRET = [url], varnish.SECRET
     yield url
     page_cache.wait_for_front_caches()
     varnish.stop(process)
@@ -97,6 +97,29 @@ def test_signed_in_staff_and_the_admin_always_reach_the_app(front):
     headers, _ = get(f"{front}/admin/login/")
     get(f"{front}/admin/login/")
     assert get(f"{front}/admin/login/")[0]["X-Cache"] == "miss"
+
+
+def purge(front, secret=None):
+    headers = {"Surrogate-Key": "home"} | ({"Purge-Secret": secret} if secret is not None else {})
+    request = urllib.request.Request(f"{front}/", method="PURGE", headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+            return response.status
+    except urllib.error.HTTPError as refusal:
+        return refusal.code
+
+
+def test_a_purge_from_the_app_servers_address_needs_the_secret_as_well(front):
+    """Behind a TLS terminator on the Varnish host, every visitor comes from 127.0.0.1."""
+    make_article(headline="Harbour opens")
+    get(f"{front}/")
+
+    refused = [purge(front), purge(front, ""), purge(front, "a-guess")]
+
+    assert refused == [403, 403, 403]
+    assert get(f"{front}/")[0]["X-Cache"] == "hit"  # nothing was purged
+    assert purge(front, varnish.SECRET) == 200
+    assert get(f"{front}/")[0]["X-Cache"] == "miss"
 
 
 def test_a_front_cache_that_does_not_answer_never_stops_the_editor(settings, caplog):

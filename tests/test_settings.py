@@ -17,6 +17,7 @@ PRODUCTION = {
 CONFIGURATION = {
     "DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL",
     "TIME_ZONE", "MEDIA_ROOT", "MEDIA_URL", "FRONT_CACHE_URLS", "STAFF_2FA", "EMAIL_URL",
+    "FRONT_CACHE_SECRET",
 }  # fmt: skip
 
 
@@ -88,10 +89,18 @@ def test_front_caches_are_a_comma_separated_list():
     two = manage(
         "shell", "--verbosity", "0", "-c", code, DJANGO_DEBUG="1",
         FRONT_CACHE_URLS="http://10.0.0.5:6081, http://10.0.0.6:6081,",
+        FRONT_CACHE_SECRET="a-purge-secret",
     )  # fmt: skip
 
     assert none.stdout.strip() == "[]", none.stderr
     assert two.stdout.strip() == "['http://10.0.0.5:6081', 'http://10.0.0.6:6081']", two.stderr
+
+
+def test_front_caches_without_the_purge_secret_are_refused_by_name():
+    result = manage("check", DJANGO_DEBUG="1", FRONT_CACHE_URLS="http://10.0.0.5:6081")
+
+    assert result.returncode != 0
+    assert "FRONT_CACHE_URLS is set but FRONT_CACHE_SECRET is not" in result.stderr
 
 
 def test_commands_that_sign_nothing_run_without_a_secret_key():

@@ -17,6 +17,7 @@ from django.conf import settings
 
 VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
 VCL = Path(settings.BASE_DIR) / "deploy" / "varnish" / "default.vcl"
+SECRET = "a-purge-secret-for-tests"  # noqa: S105 - FRONT_CACHE_SECRET of the test's varnishd
 
 needs_varnish = pytest.mark.skipif(
     not Path(VARNISHD).exists() and not os.environ.get("CI"),
@@ -31,7 +32,8 @@ def free_port() -> int:
 
 
 def start(backend_port: int, workdir: Path):
-    """(process, base URL) of a varnishd whose backend is 127.0.0.1:`backend_port`."""
+    """(process, base URL) of a varnishd whose backend is 127.0.0.1:`backend_port`, which
+    takes purges carrying SECRET."""
     vcl = workdir / "default.vcl"
     shipped = VCL.read_text()
     assert '.port = "8000";' in shipped, "the shipped VCL's backend is 127.0.0.1:8000"
@@ -43,6 +45,7 @@ def start(backend_port: int, workdir: Path):
         [VARNISHD, "-F", "-f", str(vcl), "-a", f"127.0.0.1:{port}", "-n", str(workdir / "n"),
          "-s", "malloc,64m", *jail],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "FRONT_CACHE_SECRET": SECRET},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

@@ -2,10 +2,14 @@
 #
 # It keeps what the app marks public (Cache-Control s-maxage), for as long as the app says, and
 # forgets exactly the pages a change touched: the app sends `PURGE /` with the keys of what
-# changed in a `Surrogate-Key` header to every URL in FRONT_CACHE_URLS, after the commit.
+# changed in a `Surrogate-Key` header to every URL in FRONT_CACHE_URLS, after the commit, with
+# FRONT_CACHE_SECRET in a `Purge-Secret` header. varnishd reads the same secret from its own
+# environment (with systemd: `Environment=FRONT_CACHE_SECRET=...` in an override of
+# varnish.service); without it, every purge is refused.
 # Signed-in staff, the admin and previews always go to the app.
 vcl 4.1;
 
+import std;
 import xkey;
 
 backend app {
@@ -25,6 +29,12 @@ sub vcl_recv {
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Purging is for the app servers."));
+        }
+        # The address alone is not enough: behind a TLS terminator on this host, every
+        # visitor connects from 127.0.0.1.
+        if (std.getenv("FRONT_CACHE_SECRET") == "" ||
+            req.http.Purge-Secret != std.getenv("FRONT_CACHE_SECRET")) {
+            return (synth(403, "Purging needs the purge secret."));
         }
         if (!req.http.Surrogate-Key) {
             return (synth(400, "Name the keys to purge in Surrogate-Key."));
