@@ -35,6 +35,7 @@ from diskcache import Timeout as DiskCacheTimeout
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.http.response import ResponseHeaders
 from django.utils.cache import get_conditional_response, patch_cache_control
 from redis.exceptions import RedisError
 
@@ -143,7 +144,8 @@ def _page_key(request) -> str:
     `?q=x&page=2`."""
     wanted = [(name, request.GET.get(name, "")) for name in QUERY_PARAMETERS if name in request.GET]
     address = request.path + "?" + urlencode(wanted)
-    return "page:" + hashlib.sha256(address.encode()).hexdigest()
+    # "page2": entries keep their headers as ResponseHeaders (kept lists of pairs before).
+    return "page2:" + hashlib.sha256(address.encode()).hexdigest()
 
 
 def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
@@ -166,9 +168,9 @@ def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
     if remaining < 1 or any(versions.get(k) != v for k, v in stored["keys"].items()):
         return None, clock
     response = HttpResponse(stored["content"], status=stored["status"])
-    for header, value in stored["headers"]:
-        response[header] = value
-    _mark_public(response, stored["keys"], int(remaining))
+    # Checked when the page was drawn; its Surrogate-Key and ETag are among them.
+    response.headers = stored["headers"]
+    response["Cache-Control"] = _public(int(remaining))
     return response, clock
 
 
@@ -211,7 +213,9 @@ def _keep(page_key: str, response) -> None:
     if response.cookies or "cookie" in response.get("Vary", "").lower():
         patch_cache_control(response, no_cache=True, max_age=0)
         return
-    headers = [(h, v) for h, v in response.items() if h.lower() not in _NOT_KEPT_HEADERS]
+    headers = ResponseHeaders(
+        {h: v for h, v in response.items() if h.lower() not in _NOT_KEPT_HEADERS}
+    )
     max_age = int(entry["expires"] - time.time())
     try:
         if max_age >= 1:
@@ -249,12 +253,14 @@ def _versions(keys: Iterable[str]) -> dict[str, str]:
 
 
 def _mark_public(response, keys, max_age: int) -> None:
-    response["Cache-Control"] = (
-        f"public, max-age={min(BROWSER_MAX_AGE, max_age)}, s-maxage={max_age}"
-    )
+    response["Cache-Control"] = _public(max_age)
     response["Surrogate-Key"] = " ".join(sorted(keys))
     if response.status_code == 200 and not response.has_header("ETag"):
         response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+
+
+def _public(max_age: int) -> str:
+    return f"public, max-age={min(BROWSER_MAX_AGE, max_age)}, s-maxage={max_age}"
 
 
 # --- Purging ----------------------------------------------------------------------------------
