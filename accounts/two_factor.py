@@ -33,6 +33,8 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from newsroom import background
+
 from .roles import is_editor
 
 log = logging.getLogger("newsroom.accounts")
@@ -212,7 +214,9 @@ def tell_owner(user, event: str) -> None:
         log.warning("two-factor: %s has no email address to tell of %s", user.get_username(), event)
         return
     message = _notice(user, event)
-    transaction.on_commit(lambda: _send(message, user, event), robust=True)
+    transaction.on_commit(
+        lambda: background.mail.submit(lambda: _send(message, user, event)), robust=True
+    )
 
 
 def _notice(user, event: str) -> EmailMessage:

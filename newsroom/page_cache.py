@@ -19,11 +19,10 @@ action or a command never fails because of it. No page is kept past `max_age_cap
 next scheduled story's time), so a scheduled story appears on time even when no one purges.
 """
 
+import functools
 import hashlib
 import logging
-import queue
 import sqlite3
-import threading
 import time
 import urllib.request
 import uuid
@@ -39,6 +38,7 @@ from django.http.response import ResponseHeaders
 from django.utils.cache import get_conditional_response, patch_cache_control
 from redis.exceptions import RedisError
 
+from . import background
 from .keys import SITE
 from .transactions import once_per_transaction
 
@@ -49,6 +49,8 @@ BROWSER_MAX_AGE = 60  # browsers cannot be purged: a minute at most of a story's
 # What public pages read (p: the sitemaps' pages); any other parameter is ignored.
 QUERY_PARAMETERS = ("page", "q", "p")
 _NOT_KEPT_HEADERS = {"cache-control"}  # set again on every hit, from the time remaining
+_CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+               "HTTP_IF_UNMODIFIED_SINCE")  # fmt: skip
 CACHE_FAILURES = (RedisError, OSError, sqlite3.Error, DiskCacheTimeout)
 CLOCK = "surrogate:clock"  # changes with every purge
 
@@ -100,7 +102,8 @@ class Middleware:
 
     @staticmethod
     def _conditional(request, response):
-        if "public" in response.get("Cache-Control", ""):
+        asks = any(header in request.META for header in _CONDITIONS)
+        if asks and "public" in response.get("Cache-Control", ""):
             return get_conditional_response(request, etag=response.get("ETag"), response=response)
         return response
 
@@ -142,8 +145,10 @@ def _anonymous(request) -> bool:
 def _page_key(request) -> str:
     """The path and the parameters public pages read, encoded: `?page=2%26q%3Dx` is not
     `?q=x&page=2`."""
-    wanted = [(name, request.GET.get(name, "")) for name in QUERY_PARAMETERS if name in request.GET]
-    address = request.path + "?" + urlencode(wanted)
+    address = request.path + "?"
+    if request.META.get("QUERY_STRING"):
+        wanted = [(n, request.GET.get(n, "")) for n in QUERY_PARAMETERS if n in request.GET]
+        address += urlencode(wanted)
     # "page2": entries keep their headers as ResponseHeaders (kept lists of pairs before).
     return "page2:" + hashlib.sha256(address.encode()).hexdigest()
 
@@ -311,47 +316,22 @@ def _bump(keys: list[str]) -> bool:
 
 
 class FrontCaches:
-    """Sends purges to the front caches from one background thread, in order, with retries.
-
-    An editor's request only queues the keys; a command waits for the queue (at most a few
-    seconds) before it exits, so its purges are not lost.
-    """
+    """Sends purges to the front caches from a background thread (newsroom/background.py), in
+    order, with retries: an editor's request only queues the keys."""
 
     ATTEMPTS = 4
     TIMEOUT = 2.0
 
     def __init__(self):
-        self._queue: queue.Queue = queue.Queue()
-        self._thread = None
-        self._lock = threading.Lock()
+        self._worker = background.Worker("purge")
 
     def send(self, keys: list[str]) -> None:
-        if not settings.FRONT_CACHE_URLS:
-            return
-        self._start()
         for url in settings.FRONT_CACHE_URLS:
-            self._queue.put((url, keys))
+            self._worker.submit(functools.partial(self._deliver, url, keys))
 
     def wait(self, timeout: float = 10.0) -> bool:
         """Until every queued purge is sent or given up; False if time ran out first."""
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return not self._queue.unfinished_tasks
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="purge", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            url, keys = self._queue.get()
-            try:
-                self._deliver(url, keys)
-            finally:
-                self._queue.task_done()
+        return self._worker.wait(timeout)
 
     def _deliver(self, url: str, keys: list[str]) -> None:
         for attempt in range(1, self.ATTEMPTS + 1):

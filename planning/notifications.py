@@ -2,8 +2,9 @@
 
 Each kind has one function deciding who is told. `notify()` stores the rows in the caller's
 transaction (so a refused or rolled-back action tells nobody) and the emails go out after the
-commit. A failed send is logged (logger `newsroom.notifications`), marked failed and retried by
-`manage.py send_notifications`: nothing here can fail an editor's action.
+commit, from the process's mail thread (newsroom/background.py), never the request's. A
+failed send is logged (logger `newsroom.notifications`), marked failed and retried by
+`manage.py send_notifications`: nothing here can fail or hold an editor's action.
 
 Never told: the person who acted, an inactive or non-staff account. Each person is told once
 per event, however many ways they qualify (writer, bylined and assignee at once).
@@ -28,6 +29,7 @@ from django.utils import timezone
 from accounts.names import display_name
 from articles import signals, workflow
 from articles.models import Article, Author
+from newsroom import background
 
 from .models import EmailOptOut, Kind, Notification
 
@@ -37,6 +39,9 @@ MAX_ATTEMPTS = 5
 # An email the web process has not sent by then (it died, or gave up after a failure) is
 # sent by the command.
 SEND_DELAY = timedelta(minutes=1)
+# An attempt begun this long ago and never finished was cut off (its process exited or was
+# killed mid-send): the command tries again.
+ABANDONED_AFTER = timedelta(minutes=15)
 # A deadline older than this when first seen (a long outage, the first run after an upgrade)
 # is not announced: the story is on the board as overdue anyway.
 DEADLINE_LOOKBACK = timedelta(days=1)
@@ -217,7 +222,8 @@ def notify(kind, article: Article, people, *, actor=None, text="", now=None):
     )
     pending = [row.pk for row in rows if row.email == Email.PENDING]
     if pending:
-        transaction.on_commit(lambda: send_emails(pending), robust=True)
+        transaction.on_commit(lambda: background.mail.submit(lambda: send_emails(pending)),
+                              robust=True)  # fmt: skip
     return rows
 
 
@@ -242,6 +248,11 @@ def retry_emails(now=None) -> tuple[int, int]:
     due = Notification.objects.filter(
         Q(email=Email.FAILED, email_attempts__lt=MAX_ATTEMPTS)
         | Q(email=Email.PENDING, email_attempts=0, created_at__lte=now - SEND_DELAY)
+        | Q(
+            email=Email.PENDING,
+            email_attempts__range=(1, MAX_ATTEMPTS - 1),
+            email_claimed_at__lte=now - ABANDONED_AFTER,
+        )  # fmt: skip
     )
     sent = failed = 0
     for row in due.select_related("recipient", "article", "actor").order_by("pk"):
@@ -253,11 +264,14 @@ def retry_emails(now=None) -> tuple[int, int]:
 def _claim(row: Notification) -> bool:
     """Count the attempt; False if another process counted it first (it sends this one).
 
-    While being sent a row is pending with at least one attempt, which the command leaves alone.
+    While being sent a row is pending with at least one attempt, which the command leaves alone
+    unless the attempt was cut off (ABANDONED_AFTER).
     """
     claimed = Notification.objects.filter(
         pk=row.pk, email=row.email, email_attempts=row.email_attempts
-    ).update(email=Email.PENDING, email_attempts=F("email_attempts") + 1)
+    ).update(
+        email=Email.PENDING, email_attempts=F("email_attempts") + 1, email_claimed_at=timezone.now()
+    )
     row.email_attempts += 1
     return bool(claimed)
 

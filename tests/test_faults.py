@@ -1,13 +1,20 @@
 """When a dependency fails: answers come in bounded time and say what failed; editors and
 commands carry on where they can."""
 
+import contextlib
+import itertools
 import os
 import socket
 import subprocess
 import sys
+import threading
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+
+from newsroom import background
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +113,70 @@ def test_after_a_database_restart_the_next_request_reconnects_instead_of_failing
     )  # fmt: skip
 
     assert result.stdout.split() == ["200", "200"], result.stderr[-2000:]
+
+
+@pytest.fixture
+def dripping_smtp(settings):
+    """A mail server that answers one byte every half second, for as long as it is connected:
+    each read is within EMAIL_TIMEOUT, so no timeout ever fires."""
+    stop, listener = threading.Event(), socket.create_server(("127.0.0.1", 0))
+    connected = []
+
+    def drip(conn):
+        with conn:
+            for byte in itertools.cycle(b"220 slow.example ESMTP\r\n"):
+                if stop.wait(0.5):
+                    return
+                conn.sendall(bytes([byte]))
+
+    def serve():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                conn, _ = listener.accept()
+                connected.append(time.monotonic())
+                threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.getsockname()[1]
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield SimpleNamespace(connected=connected, stop=stop.set)
+    stop.set()
+    server.join()
+    listener.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_dripping_mail_server_holds_no_editor_and_no_reader(client, dripping_smtp, caplog):
+    from articles.models import Article
+    from planning.models import Notification
+    from tests.factories import make_article, make_author, make_staff
+
+    editor, writer = make_staff("Editor"), make_staff("Writer", email="wes@example.org")
+    story = make_article(published=False, authors=[make_author(user=writer)],
+                         created_by=writer, headline="Harbour wall breaks")  # fmt: skip
+    client.force_login(editor)
+
+    started = time.monotonic()
+    published = client.post(f"/admin/articles/article/{story.pk}/workflow/publish/")
+    took = time.monotonic() - started
+    client.logout()
+    page = client.get("/")
+    deadline = time.monotonic() + 5
+    while not dripping_smtp.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert published.status_code == 302 and took < 2.0  # the mail server holds it for ever
+    assert Article.objects.get(pk=story.pk).state == Article.State.PUBLISHED
+    assert page.status_code == 200 and "Harbour wall breaks" in page.content.decode()
+    assert dripping_smtp.connected  # the mail thread is at the server meanwhile
+    told = Notification.objects.get(recipient=writer)
+    assert (told.email, told.email_attempts) == (Notification.Email.PENDING, 1)
+
+    dripping_smtp.stop()  # it hangs up: the email is marked failed, for send_notifications
+    with caplog.at_level("ERROR", logger="newsroom.notifications"):
+        assert background.mail.wait()
+    told.refresh_from_db()
+    assert told.email == Notification.Email.FAILED

@@ -30,7 +30,7 @@ from articles.models import (
     WorkflowEvent,
     photo_shown_to_readers,
 )
-from newsroom import page_cache
+from newsroom import background, page_cache
 from planning.models import Notification
 from tests.factories import make_article, make_author, make_image, make_section, make_staff
 from tests.test_public_site import count_tags
@@ -751,9 +751,8 @@ def test_twenty_stories_published_together_leave_what_twenty_one_story_imports_l
     assert {"home", "feeds", "sections", "schedule"} <= set(expected["purged"])
 
 
-def test_the_assignee_of_a_planned_story_an_import_publishes_is_told(
-    tmp_path, django_capture_on_commit_callbacks, mailoutbox
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_assignee_of_a_planned_story_an_import_publishes_is_told(tmp_path, mailoutbox):
     city = make_section(name="City", slug="city")
     reporter = make_staff("Writer", "rita", email="rita@example.org")
     planned = make_article(
@@ -764,9 +763,10 @@ def test_the_assignee_of_a_planned_story_an_import_publishes_is_told(
     for n in range(3):  # new stories beside it, saved together
         write_story(tmp_path, f"other-{n}.md", f"Other story {n}")
 
+    background.mail.wait()
     mailoutbox.clear()  # the assignment's
-    with django_capture_on_commit_callbacks(execute=True):
-        out, _ = run_import(tmp_path, "--publish")
+    out, _ = run_import(tmp_path, "--publish")
+    background.mail.wait()
 
     assert "3 created, 1 updated" in out
     planned.refresh_from_db()

@@ -12,12 +12,13 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article
+from newsroom import background
 from planning import notifications
 from planning.models import EmailOptOut, Kind, Note, Notification
 from tests.factories import (
@@ -329,16 +330,19 @@ def test_deadlines_not_yet_passed_or_of_stories_already_filed_tell_nobody(newsro
 # --- Email --------------------------------------------------------------------------------------
 
 
-def test_emails_go_out_only_after_the_commit(newsroom, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_emails_go_out_only_after_the_commit(newsroom):
     draft = newsroom["draft"]
     take(draft, "submit", by=newsroom["writer"])
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    background.mail.wait()
+    mail.outbox.clear()
+    with transaction.atomic():
         take(draft, "send_back", by=newsroom["city_editor"], comment="Check the quotes.")
-    assert mail.outbox == []  # the transaction could still roll back: nothing sent
-    assert Notification.objects.filter(kind=Kind.SENT_BACK, email=Email.PENDING).count() == 2
+        background.mail.wait()
+        assert mail.outbox == []  # the transaction could still roll back: nothing sent
+        assert Notification.objects.filter(kind=Kind.SENT_BACK, email=Email.PENDING).count() == 2
 
-    for callback in callbacks:
-        callback()
+    background.mail.wait()
 
     sent = {m.to[0]: m for m in mail.outbox}
     assert set(sent) == {"wendy@example.org", "bob@example.org"}
@@ -362,26 +366,24 @@ def test_a_rolled_back_action_tells_nobody(newsroom, django_capture_on_commit_ca
     assert not Notification.objects.exists() and mail.outbox == []
 
 
-def test_a_kind_turned_off_is_shown_in_the_admin_but_not_emailed(
-    newsroom, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_kind_turned_off_is_shown_in_the_admin_but_not_emailed(newsroom):
     EmailOptOut.objects.create(user=newsroom["writer"], kind=Kind.PUBLISHED)
-    with django_capture_on_commit_callbacks(execute=True):
-        take(newsroom["draft"], "publish", by=newsroom["city_editor"])
+    take(newsroom["draft"], "publish", by=newsroom["city_editor"])
+    background.mail.wait()
     assert Notification.objects.get(recipient=newsroom["writer"]).email == Email.OFF
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_mail_server_never_fails_the_action_and_the_command_retries(
-    newsroom, settings, django_capture_on_commit_callbacks, caplog
+    newsroom, settings, caplog
 ):
     settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
     draft = newsroom["draft"]
-    with (
-        caplog.at_level(logging.ERROR, logger="newsroom.notifications"),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with caplog.at_level(logging.ERROR, logger="newsroom.notifications"):
         take(draft, "publish", by=newsroom["city_editor"])
+        background.mail.wait()
 
     assert Article.objects.get(pk=draft.pk).state == Article.State.PUBLISHED
     assert "failed" in caplog.text
@@ -422,6 +424,25 @@ def test_an_email_claimed_by_another_process_is_not_sent_twice(newsroom):
     assert notifications.send_emails([row.pk]) == 1
     assert notifications._claim(stale) is False
     assert len(mail.outbox) == 1
+
+
+def test_an_attempt_cut_off_mid_send_is_tried_again_by_the_command_not_before(newsroom):
+    rows = notifications.notify(
+        Kind.MENTIONED, newsroom["draft"],
+        notifications.staff().filter(pk__in=[newsroom["writer"].pk, newsroom["colleague"].pk]),
+    )  # fmt: skip
+    for row in rows:  # claimed by a process that then exited or was killed mid-send
+        assert notifications._claim(row)
+    cut_off, sending = rows
+    Notification.objects.filter(pk=cut_off.pk).update(
+        email_claimed_at=timezone.now() - notifications.ABANDONED_AFTER - timedelta(seconds=1)
+    )
+
+    assert notifications.retry_emails() == (1, 0)
+
+    assert [m.to for m in mail.outbox] == [[cut_off.recipient.email]]
+    states = dict(Notification.objects.values_list("pk", "email"))
+    assert states == {cut_off.pk: Email.SENT, sending.pk: Email.PENDING}
 
 
 # --- In the admin -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
+from newsroom import background
 from tests.browser import BROWSER_TEST
 from tests.factories import make_article, make_staff, make_user
 from tests.test_settings import PRODUCTION, manage
@@ -255,6 +256,7 @@ def test_the_owner_is_emailed_when_an_app_is_added_turned_off_or_reset(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(SETUP, {"code": _code(key)}).status_code == 200
+    background.mail.wait()
     added = _mail_to(smtp_server, "wes@example.org")
     assert added["Subject"].endswith("A new authenticator app was added to your account")
     body = added.get_content()
@@ -262,6 +264,7 @@ def test_the_owner_is_emailed_when_an_app_is_added_turned_off_or_reset(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post("/admin/2fa/turn-off/").status_code == 302
+    background.mail.wait()
     off = _mail_to(smtp_server, "wes@example.org")
     assert off["Subject"].endswith("Two-factor authentication was turned off for your account")
     assert "Not you?" in off.get_content()
@@ -270,6 +273,7 @@ def test_the_owner_is_emailed_when_an_app_is_added_turned_off_or_reset(
     smtp_server.messages.clear()  # the helper enrols outside a request, told like any other
     with django_capture_on_commit_callbacks(execute=True):
         call_command("reset_2fa", "wes", stdout=StringIO())
+    background.mail.wait()
     reset = _mail_to(smtp_server, "wes@example.org")
     assert reset["Subject"].endswith("Two-factor authentication was reset for your account")
     assert "Did you not ask for this?" in reset.get_content()
@@ -280,6 +284,7 @@ def test_no_email_is_sent_when_nothing_changed(smtp_server, django_capture_on_co
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("reset_2fa", "wes", stdout=StringIO())
+    background.mail.wait()
 
     assert smtp_server.messages == []
 
@@ -294,11 +299,10 @@ def test_a_mail_server_that_is_down_does_not_undo_the_change(
     _sign_in(client, "ana")
     key = _shown_key(client)
 
-    with (
-        caplog.at_level("INFO", logger="newsroom.accounts"),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        enrolled = client.post(SETUP, {"code": _code(key)})
+    with caplog.at_level("INFO", logger="newsroom.accounts"):
+        with django_capture_on_commit_callbacks(execute=True):
+            enrolled = client.post(SETUP, {"code": _code(key)})
+        background.mail.wait()
 
     assert enrolled.status_code == 200 and "Your backup codes" in enrolled.content.decode()
     assert TOTPDevice.objects.get(user=user).confirmed
