@@ -5,7 +5,7 @@ from django.db import transaction
 
 from newsroom.transactions import once_per_transaction
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_calls_in_one_transaction_run_once_after_the_commit_with_every_item():
