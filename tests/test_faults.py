@@ -180,3 +180,60 @@ def test_a_dripping_mail_server_holds_no_editor_and_no_reader(client, dripping_s
         assert background.mail.wait()
     told.refresh_from_db()
     assert told.email == Notification.Email.FAILED
+
+
+@pytest.fixture
+def cache_black_holed(settings):
+    """Django's Redis cache pointed at a port that takes connections and never says a word."""
+    hole = socket.create_server(("127.0.0.1", 0), backlog=64)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.redis_cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{hole.getsockname()[1]}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    yield
+    hole.close()
+
+
+def test_a_silent_cache_costs_one_short_wait_not_one_per_call(client, cache_black_holed):
+    from django.core.cache import cache
+
+    from articles import workflow
+    from articles.models import Article
+    from tests.factories import make_article, make_staff
+
+    make_article(headline="Harbour opens")
+    draft = make_article(published=False, headline="Ferry strike ends")
+
+    started = time.monotonic()
+    pages = [client.get(url) for url in ["/", "/feed/", "/", "/search/?q=harbour"] * 3]
+    workflow.take(draft, "publish", by=make_staff("Editor"))
+    took = time.monotonic() - started
+
+    # Each page asks the cache four times or more: at a second each, this was 40 s or more.
+    assert took < 3.0
+    assert [page.status_code for page in pages] == [200] * 12
+    assert "Harbour opens" in pages[0].content.decode()
+    assert Article.objects.get(pk=draft.pk).state == Article.State.PUBLISHED
+    with pytest.raises(Exception, match="failed .* ago"):
+        cache.get("anything")  # answered at once, without asking
+
+
+def test_the_silent_cache_is_asked_again_after_a_pause(cache_black_holed, monkeypatch):
+    from django.core.cache import cache
+
+    from newsroom import redis_cache
+
+    monkeypatch.setattr(redis_cache, "RETRY_AFTER", 0.5)
+    with pytest.raises(redis_cache.RedisTimeoutError):
+        cache.get("anything")  # waits its second, and the breaker opens
+    with pytest.raises(redis_cache.CacheUnreachable):
+        cache.get("anything")
+    time.sleep(0.6)
+
+    started = time.monotonic()
+    with pytest.raises(redis_cache.RedisTimeoutError):
+        cache.get("anything")  # asked again: it waits its second
+    assert time.monotonic() - started > 0.9
