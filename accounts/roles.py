@@ -10,6 +10,7 @@ below every app that holds them.
 from django.apps import apps as global_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
+from django.db.models import Q
 
 WRITER = "Writer"
 EDITOR = "Editor"
@@ -73,6 +74,10 @@ def is_editor(user) -> bool:
 
 def assignable():
     """Who a story may be assigned to: active staff in the Writer or Editor group."""
-    User = get_user_model()
-    in_a_role = User.groups.through.objects.filter(group__name__in=[WRITER, EDITOR])
-    return User.objects.filter(is_active=True, is_staff=True, pk__in=in_a_role.values("user"))
+    return get_user_model().objects.filter(may_be_assigned())
+
+
+def may_be_assigned() -> Q:
+    """assignable() as a condition on users (the story's assignee field is limited by it)."""
+    in_a_role = get_user_model().groups.through.objects.filter(group__name__in=[WRITER, EDITOR])
+    return Q(is_active=True, is_staff=True, pk__in=in_a_role.values("user"))

@@ -14,6 +14,7 @@ from django.utils.html import strip_tags
 from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
+from accounts import roles
 from accounts.names import display_name
 from newsroom.text import clean_line, drop_invalid_code_points, make_slug
 from photos.models import Image, repeats
@@ -425,7 +426,7 @@ class Article(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="assignments", limit_choices_to={"is_staff": True, "is_active": True},
+        related_name="assignments", limit_choices_to=roles.may_be_assigned,
         help_text="Who is writing it.",
     )  # fmt: skip
     deadline = models.DateTimeField(null=True, blank=True, help_text="When the copy is due.")

@@ -4,10 +4,12 @@ may be given a story."""
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from accounts.roles import ROLES, assignable
+from articles.models import Article
 from tests.factories import make_staff, make_user
 
 pytestmark = pytest.mark.django_db
@@ -47,4 +49,10 @@ def test_stories_are_assigned_to_active_staff_in_the_writer_or_editor_group():
     publisher = make_user(is_staff=True)  # an editor by permission alone
     publisher.user_permissions.add(Permission.objects.get(codename="publish_article"))
     make_user().groups.add(Group.objects.get(name="Writer"))  # not staff
-    assert set(assignable()) == {writer, editor}
+    both = make_staff("Writer")
+    both.groups.add(Group.objects.get(name="Editor"))
+    assert set(assignable()) == {writer, editor, both}
+    assert assignable().count() == 3  # listed once, whatever groups they are in
+    # The story's own field holds to the same rule, wherever a form or clean() reads it.
+    limit = Article._meta.get_field("assignee").get_limit_choices_to()
+    assert set(get_user_model().objects.complex_filter(limit)) == {writer, editor, both}
