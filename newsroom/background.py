@@ -38,8 +38,8 @@ class Worker:
         while self._queue.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.01)
         if self._queue.unfinished_tasks:
-            logger.warning("%s: %d job(s) still waiting at exit", self.name,
-                           self._queue.unfinished_tasks)  # fmt: skip
+            logger.warning("%s: %d job(s) not done after %.0f s", self.name,
+                           self._queue.unfinished_tasks, timeout)  # fmt: skip
         return not self._queue.unfinished_tasks
 
     def _start(self) -> None:
