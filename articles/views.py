@@ -1,9 +1,10 @@
 """The reader site: short views over Article.objects.published()."""
 
+import sys
 from urllib.parse import unquote, urlencode
 
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -175,6 +176,10 @@ def not_found(request, exception=None):
 @requires_csrf_token
 def server_error(request):
     # No request context: the database may be what failed.
+    if isinstance(sys.exc_info()[1], OperationalError):  # it did not answer, or not in time
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
     return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 

@@ -238,3 +238,189 @@ def test_the_silent_cache_is_asked_again_after_a_pause(cache_black_holed, monkey
     with pytest.raises(redis_cache.RedisTimeoutError):
         cache.get("anything")  # asked again: it waits its second
     assert time.monotonic() - started > 0.9
+
+
+class Proxy:
+    """A TCP proxy to PostgreSQL that can fall silent as a partitioned or frozen database does:
+    it keeps every connection and takes new ones, and passes nothing either way."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target, self.silent, self._closed = target, threading.Event(), threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        self.listener.settimeout(0.1)
+        while not self._closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._sockets.append(client)
+            if self.silent.is_set():
+                continue  # taken, never answered
+            upstream = socket.create_connection(self.target)
+            self._sockets.append(upstream)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pass, args=(source, sink), daemon=True).start()
+
+    def _pass(self, source, sink):
+        source.settimeout(0.1)
+        while not self._closed.is_set():
+            try:
+                data = source.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            if not self.silent.is_set():
+                sink.sendall(data)
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def close(self):
+        self._closed.set()
+        for end in [self.listener, *self._sockets]:
+            with contextlib.suppress(OSError):
+                end.close()
+
+
+@pytest.fixture
+def database_proxy():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("about PostgreSQL connections")
+    proxy = Proxy((connection.settings_dict["HOST"], int(connection.settings_dict["PORT"] or 5432)))
+    yield proxy
+    proxy.close()
+
+
+@pytest.mark.postgres
+def test_a_kept_connection_to_a_silent_database_gives_up_in_bounded_time(database_proxy):
+    from django.db import OperationalError, connection
+
+    from newsroom.postgresql.base import HEALTH_CHECK_TIMEOUT, DatabaseWrapper
+
+    kept = DatabaseWrapper({**connection.settings_dict, "PORT": database_proxy.port})
+    kept.ensure_connection()
+    database_proxy.silent.set()
+
+    started = time.monotonic()
+    usable = kept.is_usable()  # as a request taking a kept connection asks first
+    checked = time.monotonic() - started
+    kept.close()
+    database_proxy.silent.clear()
+    kept.ensure_connection()
+    database_proxy.silent.set()
+    kept.connection.answer_timeout = 1.0  # in production STATEMENT_TIMEOUT + 5 s
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="did not answer within 1 s"), kept.cursor() as c:
+        c.execute("SELECT count(*) FROM articles_article")  # silent midway through a request
+    asked = time.monotonic() - started
+
+    assert usable is False and HEALTH_CHECK_TIMEOUT - 0.5 < checked < HEALTH_CHECK_TIMEOUT + 1
+    assert 0.9 < asked < 2.0
+    assert kept.connection.closed  # its state is unknown: it is not used again
+    kept.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("Redis" not in settings.CACHES["default"]["BACKEND"], reason="app servers")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_editor_on_a_silent_database_is_told_in_seconds_and_readers_are_served(
+    database_proxy, tmp_path
+):
+    from django.db import connection
+
+    from articles.models import Article
+    from tests import servers
+    from tests.factories import make_article, make_staff
+
+    make_article(headline="Harbour opens")
+    story = make_article(published=False, headline="Ferry strike ends")
+    make_staff("Editor", "ed", password="a-long-test-password")
+    db = connection.settings_dict
+    server, url = servers.start(
+        tmp_path / "media", GUNICORN_WORKERS="1",  # one process, two threads: the README's
+        DATABASE_URL=f"postgres://{db['USER']}@127.0.0.1:{database_proxy.port}/{db['NAME']}",
+    )  # fmt: skip
+    publish = f"/admin/articles/article/{story.pk}/workflow/publish/"
+    try:
+        assert "Harbour opens" in servers.read(f"{url}/")[1]  # kept in the page cache
+        staff = servers.Staff(url, "ed", "a-long-test-password")  # the worker keeps its connection
+        database_proxy.silent.set()
+        answers = {}
+
+        def post_publish():
+            started = time.monotonic()
+            try:
+                staff.post(publish, {"comment": ""})
+            except servers.urllib.error.HTTPError as error:
+                answers["editor"] = (error.code, error.read().decode())
+            answers["took"] = time.monotonic() - started
+
+        editor = threading.Thread(target=post_publish)
+        editor.start()
+        time.sleep(0.5)
+        answers["reader"] = servers.read(f"{url}/")
+        answers["reader_while_editor_waits"] = editor.is_alive()
+        editor.join(timeout=30)
+        database_proxy.silent.clear()
+        story.refresh_from_db()
+        unchanged = story.state
+        staff.post(publish, {"comment": ""})  # the database is back: the next try works
+    finally:
+        database_proxy.silent.clear()
+        servers.stop(server)
+
+    # Before the bound the editor's request hung on the kept connection for ever.
+    assert "took" in answers, "the editor's request hung"
+    assert answers["took"] < 10  # the kept connection's check (3 s), then a connection (3 s)
+    status, page = answers["editor"]
+    assert status == 503 and "cannot reach its database" in page
+    assert answers["reader_while_editor_waits"] and answers["reader"][0] == 200
+    assert "Harbour opens" in answers["reader"][1]
+    assert unchanged == Article.State.DRAFT
+    story.refresh_from_db()
+    assert story.state == Article.State.PUBLISHED
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("Redis" not in settings.CACHES["default"]["BACKEND"], reason="app servers")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_past_the_worker_timeout_restarts_its_threaded_worker(database_proxy, tmp_path):
+    from django.db import connection
+
+    from tests import servers
+    from tests.factories import make_article
+
+    make_article(headline="Harbour opens")
+    db = connection.settings_dict
+    server, url = servers.start(
+        tmp_path / "media", GUNICORN_WORKERS="1", GUNICORN_TIMEOUT="2",
+        DATABASE_URL=f"postgres://{db['USER']}@127.0.0.1:{database_proxy.port}/{db['NAME']}",
+    )  # fmt: skip
+    try:
+        database_proxy.silent.set()
+        started = time.monotonic()
+        with pytest.raises(OSError):  # the worker went away without an answer
+            servers.read(f"{url}/search/?q=harbour")  # the database's bounds are longer
+        took = time.monotonic() - started
+        database_proxy.silent.clear()
+        status, page = servers.read(f"{url}/search/?q=harbour")  # a new worker answers
+    finally:
+        database_proxy.silent.clear()
+        servers.stop(server)
+    log = server.stderr.read().decode()
+
+    assert took < 4.5
+    assert "GET /search/ ran past 2 s; restarting the worker" in log
+    assert status == 200 and "Harbour opens" in page

@@ -54,7 +54,7 @@ def test_settings_are_read_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "True", "Europe/Oslo", "https://n.example", "['a.example',", "'b.example']",
-        "newsroom.redis_cache.RedisCache", "django.db.backends.postgresql",
+        "newsroom.redis_cache.RedisCache", "newsroom.postgresql",
         "/srv/media",
     ]  # fmt: skip
 
