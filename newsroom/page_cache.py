@@ -15,8 +15,11 @@ articles/caching.py says which a page shows). A change purges the keys of what c
   when a cache does not answer.
 
 A cache that fails is logged and passed over: pages are then drawn fresh, and an editor's
-action or a command never fails because of it. No page is kept past `max_age_cap()` (the
-next scheduled story's time), so a scheduled story appears on time even when no one purges.
+action or a command never fails because of it. A purge it missed is kept in the database
+(`PendingPurge`) and told to it by the next request of any process that may have been out of
+touch with it (`replay_purges`): nothing it kept from before is served until then. No page is
+kept past `max_age_cap()` (the next scheduled story's time), so a scheduled story appears on
+time even when no one purges.
 """
 
 import functools
@@ -33,6 +36,7 @@ from urllib.parse import urlencode
 from diskcache import Timeout as DiskCacheTimeout
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.http.response import ResponseHeaders
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -40,6 +44,7 @@ from redis.exceptions import RedisError
 
 from . import background
 from .keys import SITE
+from .models import PendingPurge
 from .transactions import once_per_transaction
 
 logger = logging.getLogger("newsroom.cache")
@@ -53,6 +58,13 @@ _CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
                "HTTP_IF_UNMODIFIED_SINCE")  # fmt: skip
 CACHE_FAILURES = (RedisError, OSError, sqlite3.Error, DiskCacheTimeout)
 CLOCK = "surrogate:clock"  # changes with every purge
+# A process that has not heard from the cache for QUIET seconds (idle, or the cache was away)
+# looks for purges it missed before serving from it; one that has, every CHECK_EVERY seconds
+# (a purge may have failed in another process only).
+QUIET = 1.0
+CHECK_EVERY = 5.0
+REPLAY_BATCH = 500
+_heard_at = _checked_at = float("-inf")  # time.monotonic(), in this process
 
 # Functions returning the most seconds a page may be kept now (articles registers one: until
 # the next scheduled story is due).
@@ -156,8 +168,11 @@ def _page_key(request) -> str:
 def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
     """The kept page if it is still current, and the purge clock as it reads now: one cache
     round trip when nothing was purged since the page was kept."""
+    if not replay_purges(unless_recent=True):
+        return None, None
     try:
         found = cache.get_many([page_key, CLOCK])
+        _heard()
         stored, clock = found.get(page_key), found.get(CLOCK)
         if clock is None and not cache.add(CLOCK, clock := uuid.uuid4().hex, None):
             clock = cache.get(CLOCK)  # another request started the clock first
@@ -298,9 +313,41 @@ def purge_everything() -> bool:
     return _purge_now([SITE])
 
 
-def _purge_now(keys: list[str]) -> bool:
+def _purge_now(keys: list[str], *, keep_if_missed: bool = True) -> bool:
+    """Here, then in front caches: one refetching at once gets the new page, not the kept one."""
+    bumped = _bump(keys)
     _front_caches.send(keys)
-    return _bump(keys)
+    if not bumped and keep_if_missed:
+        try:
+            PendingPurge.objects.create(keys=" ".join(keys))
+        except DatabaseError as error:
+            logger.error("Pages showing %s were not purged and could not be kept for later: %s",
+                         " ".join(keys), error)  # fmt: skip
+    return bumped
+
+
+def replay_purges(*, unless_recent: bool = False) -> bool:
+    """Tell the cache the purges it missed (and front caches again, which may have refetched
+    a page it still held); False while some remain. `unless_recent`: only if this process may
+    have been out of touch with the cache (see QUIET, CHECK_EVERY)."""
+    global _checked_at
+    now = time.monotonic()
+    if unless_recent and now - _heard_at < QUIET and now - _checked_at < CHECK_EVERY:
+        return True
+    try:
+        missed = list(PendingPurge.objects.order_by("pk")[:REPLAY_BATCH])
+        _checked_at = now
+        if not missed:
+            return True
+        keys = sorted({key for purge in missed for key in purge.keys.split()})
+        if not _purge_now(keys, keep_if_missed=False):
+            return False
+        PendingPurge.objects.filter(pk__in=[purge.pk for purge in missed]).delete()
+    except DatabaseError as error:  # the database is away too: nothing can be kept or read
+        logger.warning("Missed purges could not be read: %s", error)
+        return True
+    logger.info("Purges the cache had missed are told to it: %s", " ".join(keys))
+    return len(missed) < REPLAY_BATCH
 
 
 def _bump(keys: list[str]) -> bool:
@@ -312,7 +359,13 @@ def _bump(keys: list[str]) -> bool:
         logger.warning("The cache did not answer, so pages showing %s were not purged: %s",
                        " ".join(keys), error)  # fmt: skip
         return False
+    _heard()
     return True
+
+
+def _heard() -> None:
+    global _heard_at
+    _heard_at = time.monotonic()
 
 
 class FrontCaches:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "newsroom",  # the site's machinery: pending purges (newsroom/models.py)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from newsroom import background
+from tests import varnish
 
 pytestmark = pytest.mark.django_db
 
@@ -424,3 +425,58 @@ def test_a_request_past_the_worker_timeout_restarts_its_threaded_worker(database
     assert took < 4.5
     assert "GET /search/ ran past 2 s; restarting the worker" in log
     assert status == 200 and "Harbour opens" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("Redis" not in settings.CACHES["default"]["BACKEND"], reason="app servers")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@varnish.needs_varnish
+def test_a_withdrawal_while_redis_is_silent_is_purged_everywhere_once_it_answers(tmp_path):
+    from urllib.parse import urlsplit
+
+    from articles.models import Article
+    from newsroom.models import PendingPurge
+    from tests import servers
+    from tests.factories import make_article, make_staff
+
+    redis = urlsplit(settings.CACHES["default"]["LOCATION"])
+    proxy = Proxy((redis.hostname, redis.port))
+    through_proxy = f"redis://127.0.0.1:{proxy.port}{redis.path}"
+    media = tmp_path / "media"
+    reader, reader_url = servers.start(media, REDIS_URL=through_proxy)
+    front, front_url = varnish.start(int(reader_url.rsplit(":", 1)[1]), tmp_path)
+    editor, editor_url = servers.start(media, REDIS_URL=through_proxy, FRONT_CACHE_URLS=front_url,
+                                       FRONT_CACHE_SECRET=varnish.SECRET)  # fmt: skip
+    story = make_article(headline="Ferry strike ends")
+    make_staff("Editor", "ed", password="a-long-test-password")
+    pages = [reader_url + story.get_absolute_url(), front_url + story.get_absolute_url()]
+    try:
+        for url in pages * 2:
+            assert "Ferry strike ends" in servers.read(url)[1]  # kept by Redis and by Varnish
+        staff = servers.Staff(editor_url, "ed", "a-long-test-password")
+        proxy.silent.set()
+        started = time.monotonic()
+        staff.post(f"/admin/articles/article/{story.pk}/workflow/withdraw/", {"comment": "Legal"})
+        took = time.monotonic() - started
+        during = [servers.read(url)[0] for url in pages]
+        missed = PendingPurge.objects.count()
+        proxy.silent.clear()
+        seen_after = []  # for as long as either server's breaker might keep it from Redis, and more
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            seen_after += [servers.read(url) for url in pages]
+            time.sleep(0.1)
+    finally:
+        for process in (editor, reader):
+            servers.stop(process)
+        varnish.stop(front)
+        proxy.close()
+
+    assert took < 4  # Redis's bound (1 s), then its breaker: no wait at all
+    assert Article.objects.get(pk=story.pk).state == Article.State.WITHDRAWN
+    assert during == [410, 410]  # drawn fresh meanwhile
+    # Before, Redis still held the page and its keys' old versions: the story came back for
+    # five minutes, in the app and in Varnish, which fetched it again from the app.
+    assert [status for status, _ in seen_after] == [410] * len(seen_after)
+    assert not any("Ferry strike ends" in page for _, page in seen_after)
+    assert missed >= 1 and PendingPurge.objects.count() == 0  # kept, then told to Redis

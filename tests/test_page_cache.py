@@ -492,3 +492,21 @@ def test_a_photo_only_named_by_a_picture_block_of_its_own_words_still_purges_it(
     inline.make_renditions()
 
     assert not cached(client, url)
+
+
+def test_a_purge_the_cache_missed_is_told_to_it_before_it_serves_again(client, monkeypatch):
+    from newsroom import keys, page_cache
+    from newsroom.models import PendingPurge
+
+    story = make_article(headline="Ferry strike ends")
+    assert client.get(story.get_absolute_url()).status_code == 200  # kept
+    # Withdrawn while the cache was away: the page is still in it, the purge in the database.
+    Article.objects.filter(pk=story.pk).update(state=Article.State.WITHDRAWN)
+    PendingPurge.objects.create(keys=keys.article(story.pk))
+    monkeypatch.setattr(page_cache, "QUIET", 1.0)
+    monkeypatch.setattr(page_cache, "_heard_at", time.monotonic() - 1.5)  # a second unheard
+
+    answer = client.get(story.get_absolute_url())
+
+    assert answer.status_code == 410
+    assert not PendingPurge.objects.exists()
