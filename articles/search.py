@@ -4,17 +4,33 @@ PostgreSQL keeps a weighted tsvector per article in a GIN-indexed table (English
 ranked by ts_rank); SQLite keeps an FTS5 table (Porter stemming, ranked by bm25). Either way an
 article is re-indexed after the transaction that changed it commits, so a rolled-back edit
 never reaches the index and bylines and tags saved after the article are included.
+
+What the ranking promises: every match, best first (headline and tags above standfirst and
+bylines, above the body; ties newest first), when at most CANDIDATES stories match. A common
+word matches much of the archive, and scoring every match before the first page is known grows
+with it: then the CANDIDATES most recently added matches are ranked (both indexes hand them
+over in that order without visiting the rest), and the page says older ones were left out.
 """
 
 import html
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from functools import cached_property
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Func, Lookup, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models import (
+    F,
+    FloatField,
+    Func,
+    Lookup,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
@@ -35,6 +51,7 @@ from .models import (
 )
 
 MAX_QUERY_CHARS = 200
+CANDIDATES = 1000
 MAX_TERMS = 12
 SNIPPET_WORDS = 30
 # Highlight markers the database puts around matches. They can never come from stored text:
@@ -49,29 +66,45 @@ def query_terms(text: str) -> list[str]:
     return _WORD.findall(clean_line(text[:MAX_QUERY_CHARS]))[:MAX_TERMS]
 
 
-@dataclass(frozen=True)
 class SearchResults:
-    """Ranked matches that a Paginator can page through.
+    """Matches that a Paginator can page through, best first (the ranking's promise: above).
 
-    Counting and fetching a page are different queries on purpose: the count needs no rank,
-    and on SQLite a COUNT over the ranking join is planned article by article (slow), while
-    one over `pk IN (FTS matches)` is not.
+    One query fetches the candidates' ids, times and scores, newest added first; they are put
+    in rank order here, and a page's cards (with their snippets) are fetched by id, `cards(pks)`.
     """
 
-    ranked: QuerySet
-    matching: QuerySet
+    def __init__(self, candidates: QuerySet, cards: Callable[[list[int]], QuerySet], *,
+                 higher_is_better: bool):  # fmt: skip
+        self._candidates = candidates.values_list("pk", "published_at", "search_rank")
+        self._cards = cards
+        self._sign = -1 if higher_is_better else 1
+
+    @cached_property
+    def _ranked(self) -> tuple[list[int], bool]:
+        rows = list(self._candidates[: CANDIDATES + 1])
+        more, rows = len(rows) > CANDIDATES, rows[:CANDIDATES]
+        rows.sort(key=lambda row: (self._sign * row[2], -row[1].timestamp(), -row[0]))
+        return [pk for pk, _, _ in rows], more
+
+    @property
+    def more(self) -> bool:
+        """More stories match than were ranked."""
+        return self._ranked[1]
 
     def count(self) -> int:
-        return self.matching.count()
+        return len(self._ranked[0])
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, key):
-        return self.ranked[key]
+        pks = self._ranked[0][key] if isinstance(key, slice) else [self._ranked[0][key]]
+        cards = {card.pk: card for card in self._cards(pks)} if pks else {}
+        page = [cards[pk] for pk in pks if pk in cards]
+        return page if isinstance(key, slice) else page[0]
 
     def __iter__(self):
-        return iter(self.ranked)
+        return iter(self[:])
 
 
 def search_articles(text: str) -> SearchResults:
@@ -79,7 +112,8 @@ def search_articles(text: str) -> SearchResults:
     terms = query_terms(text)
     articles = Article.objects.published()
     if not terms:
-        return SearchResults(articles.none(), articles.none())
+        nothing = articles.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
+        return SearchResults(nothing, lambda pks: articles.none(), higher_is_better=True)
     return backend().results(articles, terms)
 
 
@@ -137,13 +171,16 @@ class PostgresSearch:
             max_fragments=2,
             fragment_delimiter=" … ",
         )
-        matching = articles.filter(search__vector=query)
-        ranked = (
-            matching.for_listing()
-            .annotate(search_rank=SearchRank(F("search__vector"), query), search_snippet=snippet)
-            .order_by("-search_rank", "-published_at", "-pk")
+        candidates = (
+            articles.filter(search__vector=query)
+            .annotate(search_rank=SearchRank(F("search__vector"), query))
+            .order_by("-pk")
         )
-        return SearchResults(ranked, matching)
+
+        def cards(pks):
+            return articles.filter(pk__in=pks).for_listing().annotate(search_snippet=snippet)
+
+        return SearchResults(candidates, cards, higher_is_better=True)
 
     def snippet_text(self, snippet: str) -> str:
         return html.unescape(snippet)  # ts_headline cut it from the stored HTML
@@ -218,14 +255,16 @@ class SqliteSearch:
             template=f"snippet({self.table}, 4, %(expressions)s)",
             output_field=TextField(),
         )
-        ranked = (
-            articles.for_listing()
-            .filter(fts__document__match=match)
-            .annotate(search_rank=F("fts__rank"), search_snippet=snippet)
-            .order_by("search_rank", "-published_at", "-pk")
-        )
-        hits = ArticleFTS.objects.filter(document__match=match).values("article_id")
-        return SearchResults(ranked, articles.filter(pk__in=Subquery(hits)))
+        matching = articles.filter(fts__document__match=match)
+        # Down the index's own order (its rowid is the article's id): FTS5 stops at the limit.
+        candidates = matching.annotate(search_rank=F("fts__rank")).order_by("-fts")
+
+        def cards(pks):
+            # By the index's rowid: FTS5 looks up these rows, not every match of the word.
+            page = matching.filter(pk__in=pks, fts__pk__in=pks).order_by()
+            return page.for_listing().annotate(search_snippet=snippet)
+
+        return SearchResults(candidates, cards, higher_is_better=False)
 
     def snippet_text(self, snippet: str) -> str:
         return snippet  # the FTS5 table holds plain text already

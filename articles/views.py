@@ -187,7 +187,7 @@ def server_error(request):
 @public_page
 def search(request):
     query = clean_line(request.GET.get("q", "")[: search_module.MAX_QUERY_CHARS])
-    # Search counts its matches ("12 stories for ..."); matches are few next to the archive.
+    # At most search.CANDIDATES matches are ranked and counted, however large the archive.
     results = search_module.search_articles(query)
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     response = render(

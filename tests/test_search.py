@@ -241,3 +241,36 @@ def test_a_story_given_many_tags_at_once_is_indexed_once(
     index_writes = [q["sql"] for q in queries if q["sql"].split(": ")[-1].startswith(writes)]
     assert len(index_writes) == 1
     assert headlines("topic") == ["Tagged heavily"]
+
+
+def test_a_word_matching_more_than_can_be_ranked_ranks_the_latest_and_says_so(
+    client, indexed, monkeypatch
+):
+    from articles import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    oldest = indexed(make_article, headline="Tide tables printed", body="<p>Tide.</p>")
+    indexed(make_article, headline="Harbour tide", body="<p>Tide.</p>")
+    indexed(make_article, headline="Ferries", body="<p>The tide turned.</p>")
+    indexed(make_article, headline="Tide and wind", body="<p>Tide, tide.</p>")
+
+    results = search_articles("tide")
+    page = client.get("/search/", {"q": "tide"}).content.decode()
+
+    assert oldest.headline not in [story.headline for story in results]  # left out, as the oldest
+    assert [story.headline for story in results][-1] == "Ferries"  # only in the body: last
+    assert (results.count(), results.more) == (3, True)
+    assert "More than 3 stories for “tide”: the latest 3, best first." in page
+    assert oldest.headline not in page
+
+
+def test_a_word_matching_no_more_than_can_be_ranked_ranks_every_match(indexed, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    for headline in ("Tide tables printed", "Harbour tide", "Tide and wind"):
+        indexed(make_article, headline=headline)
+
+    results = search_articles("tide")
+
+    assert (results.count(), results.more) == (3, False)
