@@ -111,7 +111,9 @@ def test_a_writer_writes_and_submits_a_story_by_keyboard_alone(live_server, brow
 
     tab_to(page, "button[value=submit]")
     assert_focus_is_visible(page, "submit for review button")
-    page.keyboard.press("Space")
+    # The saved page shows a success message already: wait for the page the submission loads.
+    with page.expect_navigation():
+        page.keyboard.press("Space")
     page.wait_for_selector(".messagelist .success")
 
     article = Article.objects.get(headline="Council approves new bridge")
