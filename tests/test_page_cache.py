@@ -510,3 +510,34 @@ def test_a_purge_the_cache_missed_is_told_to_it_before_it_serves_again(client, m
 
     assert answer.status_code == 410
     assert not PendingPurge.objects.exists()
+
+
+def test_a_page_served_lately_costs_a_read_of_the_clock_until_anything_is_purged(
+    client, site, monkeypatch
+):
+    from newsroom import keys
+
+    url = site["first"].get_absolute_url()
+    client.get(url)  # kept
+    client.get(url)  # served from the cache, and remembered by this process
+    asked = []
+    for name in ("get", "get_many"):
+        real = getattr(cache, name)
+
+        def counted(key, *args, real=real, **kwargs):
+            asked.append(key)
+            return real(key, *args, **kwargs)
+
+        monkeypatch.setattr(cache, name, counted)
+
+    assert cached(client, url)
+    assert asked == [page_cache.CLOCK]
+
+    # A purge from any process moves the clock: the page is checked against its keys again,
+    # and drawn afresh once one of them moved.
+    Article.objects.filter(pk=site["first"].pk).update(headline="Harbour closed")
+    page_cache._bump([keys.article(site["first"].pk)])
+    answer, queries = fetch(client, url)
+
+    assert queries > 0
+    assert "Harbour closed" in answer.text
