@@ -506,8 +506,10 @@ and gunicorn.
             f"Load average before {result['load_before']}, after {result['load_after']}. "
             f"Worker recycling {result['recycling']}: {result['restarts']} restart(s). "
             f"Memory per worker after the runs: "
-            + ", ".join(f"{m['rss']:.1f} MiB resident ({m['pss']:.1f} MiB proportional)"
-                        for m in result["memory"])
+            + ", ".join(
+                f"{m['rss']:.1f} MiB resident ({m['pss']:.1f} MiB proportional)"
+                for m in result["memory"]
+            )
             + ".\n\n"
             f"{table(result)}\n"
         )
