@@ -11,7 +11,6 @@ purge through the receivers below; photos purge their own key (photos/models.py)
 """
 
 from collections import defaultdict
-from contextlib import suppress
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -209,7 +208,7 @@ def seconds_to_next_scheduled() -> int | None:
     try:
         version = page_cache.key_versions([keys.SCHEDULE])[keys.SCHEDULE]
         kept = cache.get(_NEXT_SCHEDULED)
-    except page_cache.CACHE_FAILURES:
+    except page_cache.cache_failures():
         version, kept = None, None
     if kept and kept["version"] == version and not (kept["due"] and kept["due"] <= now):
         due = kept["due"]
@@ -221,6 +220,8 @@ def seconds_to_next_scheduled() -> int | None:
             .first()
         )
         due = when.timestamp() if when else 0  # 0: nothing is scheduled
-        with suppress(*page_cache.CACHE_FAILURES):
+        try:
             cache.set(_NEXT_SCHEDULED, {"due": due, "version": version}, None)
+        except page_cache.cache_failures():
+            pass
     return int(due - now) if due else None

@@ -26,6 +26,7 @@ import functools
 import hashlib
 import logging
 import sqlite3
+import sys
 import threading
 import time
 import urllib.request
@@ -42,7 +43,6 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.http.response import ResponseHeaders
 from django.utils.cache import get_conditional_response, patch_cache_control
-from redis.exceptions import RedisError
 
 from . import background
 from .keys import SITE
@@ -58,7 +58,6 @@ QUERY_PARAMETERS = ("page", "q", "p")
 _NOT_KEPT_HEADERS = {"cache-control"}  # set again on every hit, from the time remaining
 _CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
                "HTTP_IF_UNMODIFIED_SINCE")  # fmt: skip
-CACHE_FAILURES = (RedisError, OSError, sqlite3.Error, DiskCacheTimeout)
 CLOCK = "surrogate:clock"  # changes with every purge
 # A process that has not heard from the cache for QUIET seconds (idle, or the cache was away)
 # looks for purges it missed before serving from it; one that has, every CHECK_EVERY seconds
@@ -81,6 +80,15 @@ def register_cap(cap: Callable[[], int | None]) -> None:
 def max_age_cap() -> int:
     caps = [c for c in (cap() for cap in _caps) if c is not None]
     return max(0, min([SHARED_MAX_AGE, *caps]))
+
+
+def cache_failures() -> tuple[type[Exception], ...]:
+    """What a cache that fails raises, for `except cache_failures():` (evaluated only when
+    something was raised). Redis's errors once redis-py is loaded, which only a Redis cache
+    does: importing it would cost every worker of a site without Redis about 8 MiB."""
+    failures = (OSError, sqlite3.Error, DiskCacheTimeout)
+    redis = sys.modules.get("redis.exceptions")
+    return (*failures, redis.RedisError) if redis else failures
 
 
 # --- Serving ----------------------------------------------------------------------------------
@@ -190,7 +198,7 @@ def _lookup(page_key: str) -> tuple[HttpResponse | None, str | None]:
         # No purge at all since the page was kept: it is current, without asking its keys.
         unpurged = clock is not None and clock == stored["clock"]
         versions = stored["keys"] if unpurged else _current(stored["keys"])
-    except CACHE_FAILURES as error:
+    except cache_failures() as error:
         logger.warning("The page cache did not answer a read: %s", error)
         return None, None
     if any(versions.get(k) != v for k, v in stored["keys"].items()):
@@ -268,7 +276,7 @@ def _mark(request, response, fixed_keys: set[str], expires: float) -> None:
                 patch_cache_control(response, no_cache=True, max_age=0)
                 return
             response.page_cache_entry = {"keys": versions, "clock": clock, "expires": expires}
-    except CACHE_FAILURES as error:
+    except cache_failures() as error:
         logger.warning("The page cache did not answer a write: %s", error)
         versions = dict.fromkeys(keys)
     _mark_public(response, versions, max_age)
@@ -291,7 +299,7 @@ def _keep(page_key: str, response) -> None:
         if max_age >= 1:
             page = {"status": response.status_code, "headers": headers, "content": response.content}
             cache.set(page_key, page | entry, max_age)
-    except CACHE_FAILURES as error:
+    except cache_failures() as error:
         logger.warning("The page cache did not answer a write: %s", error)
 
 
@@ -353,7 +361,7 @@ def purge(keys: Iterable[str]) -> None:
 def cache_answers() -> bool:
     try:
         cache.get("healthz")
-    except CACHE_FAILURES:
+    except cache_failures():
         return False
     return True
 
@@ -406,7 +414,7 @@ def _bump(keys: list[str]) -> bool:
         cache.set_many(
             {CLOCK: uuid.uuid4().hex} | {_version_key(k): uuid.uuid4().hex for k in keys}, None
         )
-    except CACHE_FAILURES as error:
+    except cache_failures() as error:
         logger.warning("The cache did not answer, so pages showing %s were not purged: %s",
                        " ".join(keys), error)  # fmt: skip
         return False
