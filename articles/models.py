@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.expressions import RawSQL
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from taggit.managers import TaggableManager, _TaggableManager
@@ -16,6 +15,7 @@ from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from accounts import roles
 from accounts.names import display_name
+from newsroom import links
 from newsroom.text import clean_line, drop_invalid_code_points, make_slug
 from photos.models import Image, repeats
 
@@ -90,7 +90,7 @@ class Section(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:section", args=[self.slug])
+        return links.path_to("articles:section", self.slug)
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -145,7 +145,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:author", args=[self.slug])
+        return links.path_to("articles:author", self.slug)
 
     def link_list(self) -> list[str]:
         return [u for u in self.links.split() if re.match(r"https?://[^\s/]", u)]
@@ -170,7 +170,7 @@ class Tag(TagBase):
         return f"{slug}-{i}" if i is not None else slug
 
     def get_absolute_url(self):
-        return reverse("articles:tag", args=[self.slug])
+        return links.path_to("articles:tag", self.slug)
 
 
 class NormalisedTagManager(_TaggableManager):
@@ -488,16 +488,10 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         day = timezone.localtime(self.published_at or timezone.now())
-        return reverse(
+        return links.path_to(
             "articles:article",
-            kwargs={
-                "section": self.section.slug,
-                "year": f"{day.year:04d}",
-                "month": f"{day.month:02d}",
-                "day": f"{day.day:02d}",
-                "slug": self.slug,
-            },
-        )
+            self.section.slug, f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}", self.slug,
+        )  # fmt: skip
 
     @classmethod
     def from_db(cls, db, field_names, values):

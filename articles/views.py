@@ -30,7 +30,7 @@ PER_SECTION = 4
 def _page(request, stories):
     """A page of a listing, newest first: `stories` picked down their index (`paging` keeps
     the cost from growing with the archive), then read with what a story card shows."""
-    shown = Article.objects.for_listing().newest_first()
+    shown = Article.objects.for_listing().defer("body").newest_first()
     return paging.get_page(stories, request.GET.get("page"), PAGE_SIZE, shown=shown)
 
 
@@ -43,7 +43,7 @@ def _listing(response, stories, *shown):
 @require_safe
 @public_page
 def home(request):
-    published = Article.objects.published().for_listing()
+    published = Article.objects.published().for_listing().defer("body")  # cards only
     top = paging.rows(published.by_homepage_priority(), 0, TOP_STORIES)
     # The navigation's own query (it replaces the context processor's), read here for the
     # sections whose latest stories the page lists.

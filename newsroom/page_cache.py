@@ -27,11 +27,9 @@ import hashlib
 import logging
 import sqlite3
 import sys
-import threading
 import time
 import urllib.request
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlencode
@@ -44,7 +42,7 @@ from django.http import HttpResponse
 from django.http.response import ResponseHeaders
 from django.utils.cache import get_conditional_response, patch_cache_control
 
-from . import background
+from . import background, memo
 from .keys import SITE
 from .models import PendingPurge
 from .transactions import once_per_transaction
@@ -220,36 +218,10 @@ def _served(stored: dict) -> HttpResponse | None:
     return response
 
 
-class _Recent:
-    """The pages this process served lately, by page key, each with the purge clock it was
-    current at: while the clock has not moved, nothing was purged, so a hit reads only the
-    clock from the cache, not the page (for Redis, a 32-byte answer, not 20 KB unpickled).
-    Bounded in bytes, the least recently served dropped first."""
-
-    MAX_BYTES = 4 * 2**20
-
-    def __init__(self):
-        self._pages: OrderedDict[str, dict] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, page_key: str) -> dict | None:
-        with self._lock:
-            stored = self._pages.get(page_key)
-            if stored is not None:
-                self._pages.move_to_end(page_key)
-            return stored
-
-    def put(self, page_key: str, stored: dict) -> None:
-        with self._lock:
-            old = self._pages.pop(page_key, None)
-            self._bytes += len(stored["content"]) - (len(old["content"]) if old else 0)
-            self._pages[page_key] = stored
-            while self._bytes > self.MAX_BYTES and self._pages:
-                self._bytes -= len(self._pages.popitem(last=False)[1]["content"])
-
-
-_recent = _Recent()
+# The pages this process served lately, by page key, each with the purge clock it was current
+# at: while the clock has not moved, nothing was purged, so a hit reads only the clock from the
+# cache, not the page (for Redis, a 32-byte answer, not 20 KB unpickled).
+_recent = memo.Recent(4 * 2**20, size=lambda stored: len(stored["content"]))
 
 
 def _mark(request, response, fixed_keys: set[str], expires: float) -> None:

@@ -541,3 +541,20 @@ def test_a_page_served_lately_costs_a_read_of_the_clock_until_anything_is_purged
 
     assert queries > 0
     assert "Harbour closed" in answer.text
+
+
+def test_a_story_card_is_drawn_once_and_again_when_anything_it_shows_changes(client, site):
+    def drawn(url):
+        cache.clear()  # the page itself drawn afresh each time
+        response = client.get(url)
+        cards = [t.name for t in response.templates].count("includes/story_card.html")
+        return response, cards
+
+    first, cards = drawn("/news/")
+    assert cards == 1 and "Ana Writer" in first.text
+    again, cards = drawn("/news/")
+    assert cards == 0 and again.content == first.content  # kept by this process
+    site["ana"].name = "Ana Reporter"
+    site["ana"].save()
+    renamed, cards = drawn("/news/")
+    assert cards == 1 and "Ana Reporter" in renamed.text and "Ana Writer" not in renamed.text
