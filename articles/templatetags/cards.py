@@ -4,7 +4,8 @@
 A listing draws 20 to 30 cards, and a card is about a millisecond of template work (its links,
 bylines, picture sources), most of what an uncached listing costs. The card is drawn on a
 context of its own, holding only `story` and the CARD_FLAGS, so what it shows depends only on
-those flags and on the values of the story, its section, its picture and its bylines' authors:
+those flags, the script prefix its links start with, and the values of the story, its section,
+its picture and its bylines' authors:
 the drawn card is kept under those values and served again while they are the same. A change
 to any of them is another key, so nothing needs purging and nothing can be missed. Cards on a
 preview link's page (`photo_grant` set) sign their photo addresses, and are drawn every time.
@@ -18,6 +19,7 @@ import pickle
 
 from django import template
 from django.template import Context
+from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
@@ -41,7 +43,7 @@ def story_card(context, story, **given):
         return mark_safe(card.render(Context({"story": story, "photo_grant": grant, **flags})))  # noqa: S308 - a template's output
     inputs = pickle.dumps(
         (flags, timezone.get_current_timezone_name(), translation.get_language(),
-         _values(story), _values(story.section), _values(story.hero_image),
+         get_script_prefix(), _values(story), _values(story.section), _values(story.hero_image),
          [(_values(byline), _values(byline.author)) for byline in story.bylines.all()]),
     )  # fmt: skip
     key = hashlib.blake2b(inputs, digest_size=16).digest()  # a story's values can be long
