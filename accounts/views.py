@@ -4,7 +4,6 @@ import math
 from base64 import b32encode
 
 import django_otp
-import segno
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -89,11 +88,7 @@ def manage(request):
         "setup.html",
         "Set up two-factor authentication",
         form=form,
-        qr=mark_safe(  # noqa: S308 - segno's SVG of our own URL, with a fixed title
-            segno.make(device.config_url, error="m", micro=False).svg_inline(
-                scale=4, border=2, dark="#000", light="#fff", title="QR code for the app"
-            )
-        ),
+        qr=_qr_code(device.config_url),
         key=" ".join(_chunks(b32encode(device.bin_key).decode(), 4)),
         required=two_factor.required_for(user),
     )
@@ -157,6 +152,17 @@ def _wrong_code_message(throttled: dict | None) -> str:
         wait = max(1, math.ceil((throttled["locked_until"] - timezone.now()).total_seconds()))
         return f"Too many wrong codes in a row: wait {wait} seconds, then enter the newest code."
     return "That code is not right. Check that your phone's clock is set automatically."
+
+
+def _qr_code(url: str) -> str:
+    import segno  # only this page draws one: no reader's process pays for the library
+
+    # segno's SVG of our own URL, with a fixed title.
+    return mark_safe(  # noqa: S308
+        segno.make(url, error="m", micro=False).svg_inline(
+            scale=4, border=2, dark="#000", light="#fff", title="QR code for the app"
+        )
+    )
 
 
 def _chunks(text: str, size: int) -> list[str]:

@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cached_property
 
-from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import (
@@ -218,6 +217,8 @@ class PostgresSearch:
 
 def _names(model, article_field: str, name_field: str):
     """The names joined by spaces, as a subquery per article (an UPDATE cannot join)."""
+    from django.contrib.postgres.aggregates import StringAgg  # loads psycopg: PostgreSQL only
+
     names = (
         model.objects.filter(**{article_field: OuterRef("pk")})
         .values(article_field)
