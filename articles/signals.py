@@ -8,3 +8,7 @@ from django.dispatch import Signal
 # target, actor (None for the system) and comment. Receivers that reach outside the
 # database (email) wait for the commit.
 story_moved = Signal()
+# The same for many stories at once, sent by workflow.publish_many() (a batch import publishing):
+# articles, action, sources ({article pk: source}), target, actor and comment. A receiver of
+# story_moved hears this too, so that it can ask once for the whole batch what it needs.
+stories_moved = Signal()

@@ -219,9 +219,9 @@ def take(
 def publish_many(articles: list[Article], *, by, at: datetime | None = None) -> list[Article]:
     """take(article, "publish") for many stories at once (a batch import's new drafts).
 
-    The same checks, rows, log lines, `story_moved` signals and purges as taking it story by
-    story, written a statement for them all rather than a few a story. Refuses them all,
-    changing nothing, when one of them may not be published.
+    The same checks, rows, log lines and purges as taking it story by story, written a
+    statement for them all rather than a few a story, and one `stories_moved` signal. Refuses
+    them all, changing nothing, when one of them may not be published.
     """
     transition = TRANSITIONS["publish"]
     for article in articles:
@@ -250,12 +250,17 @@ def publish_many(articles: list[Article], *, by, at: datetime | None = None) -> 
             for article in articles
         )  # fmt: skip
     moves = defaultdict(list)
+    sources = {}
     for article in articles:
-        source = article.state
+        source = sources[article.pk] = article.state
         article.state, article.modified_at = State.PUBLISHED, now
         article.published_at = article._loaded_published_at = times[article.pk]
-        _moved(article, by=by, action="publish", source=source, target=State.PUBLISHED)
+        _log_move(article, by=by, action="publish", source=source, target=State.PUBLISHED)
         moves[source].append(article)
+    signals.stories_moved.send(
+        sender=Article, articles=articles, action="publish", sources=sources,
+        target=State.PUBLISHED, actor=by, comment="",
+    )  # fmt: skip
     for source, moved in moves.items():
         caching.stories_changed(caching.Shown.moved_from(source), moved)
     return articles
@@ -366,13 +371,17 @@ def _move(
 
 def _moved(article: Article, *, by, action: str, source: str, target: str, comment="") -> None:
     """What every move tells: the log line and the other apps."""
-    logger.info(
-        "%s: %s on article %s (%s -> %s)",
-        by.get_username() if by else "system", action, article.pk, source, target,
-    )  # fmt: skip
+    _log_move(article, by=by, action=action, source=source, target=target)
     signals.story_moved.send(
         sender=Article, article=article, action=action, source=source, target=target,
         actor=by, comment=comment,
+    )  # fmt: skip
+
+
+def _log_move(article: Article, *, by, action: str, source: str, target: str) -> None:
+    logger.info(
+        "%s: %s on article %s (%s -> %s)",
+        by.get_username() if by else "system", action, article.pk, source, target,
     )  # fmt: skip
 
 

@@ -87,10 +87,18 @@ def on_story_moved(sender, *, article, action, actor=None, comment="", **kwargs)
         write(article, by=actor, text=f"{workflow.SEND_BACKS[action]}: {comment}")
 
 
+def on_stories_moved(sender, *, articles, **kwargs):
+    for article in articles:
+        on_story_moved(sender, article=article, **kwargs)
+
+
 def connect_receivers() -> None:
     """Called from PlanningConfig.ready()."""
     signals.story_moved.connect(
         on_story_moved, sender=Article, dispatch_uid="planning.note_send_back"
+    )
+    signals.stories_moved.connect(
+        on_stories_moved, sender=Article, dispatch_uid="planning.note_send_backs"
     )
 
 

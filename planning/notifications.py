@@ -81,11 +81,24 @@ def staff():
 
 
 def writers(article: Article):
-    """The story's writers: who created it, bylined staff, and its assignee."""
+    """The story's writers: who created it, bylined staff, and its assignee (writer_ids() for
+    many stories)."""
     bylined = Author.objects.filter(bylines__article=article, user__isnull=False).values("user")
     return staff().filter(
         Q(pk=article.created_by_id) | Q(pk=article.assignee_id) | Q(pk__in=bylined)
     )
+
+
+def writer_ids(articles: list[Article]) -> dict[int, set[int]]:
+    """writers() of each story, as user ids, in two queries for them all."""
+    ids = {
+        article.pk: {article.created_by_id, article.assignee_id} - {None} for article in articles
+    }
+    bylined = Author.objects.filter(bylines__article__in=list(ids), user__isnull=False)
+    for article_pk, user_pk in bylined.values_list("bylines__article", "user"):
+        ids[article_pk].add(user_pk)
+    current = set(staff().filter(pk__in=set().union(*ids.values())).values_list("pk", flat=True))
+    return {pk: users & current for pk, users in ids.items()}
 
 
 def desk_editors(article: Article):
@@ -120,6 +133,24 @@ def story_moved(sender, *, article, action, actor=None, comment="", **kwargs):
         return
     people = desk_editors(article) if kind == Kind.SUBMITTED else writers(article)
     notify(kind, article, people, actor=actor, text=_move_text(kind, article, action, comment))
+
+
+def stories_moved(sender, *, articles, action, actor=None, comment="", **kwargs):
+    """Receiver of articles.signals.stories_moved: story_moved() of each story, with whom to
+    tell asked once for the batch."""
+    kind = MOVES.get(action)
+    if kind is None:
+        return
+    if kind == Kind.SUBMITTED:
+        for article in articles:
+            story_moved(sender, article=article, action=action, actor=actor, comment=comment)
+        return
+    told = writer_ids(articles)
+    for article in articles:
+        people = told[article.pk] - {actor.pk if actor else None}
+        if people:  # most stories of an import have no staff byline: no query for them
+            text = _move_text(kind, article, action, comment)
+            notify(kind, article, staff().filter(pk__in=people), actor=actor, text=text)
 
 
 def _move_text(kind, article: Article, action: str, comment: str) -> str:
@@ -308,4 +339,7 @@ def email_for(row: Notification) -> EmailMessage:
 def connect_receivers() -> None:
     """Called from PlanningConfig.ready()."""
     signals.story_moved.connect(story_moved, sender=Article, dispatch_uid="planning.notify_move")
+    signals.stories_moved.connect(
+        stories_moved, sender=Article, dispatch_uid="planning.notify_moves"
+    )
     post_save.connect(_assignee_saved, sender=Article, dispatch_uid="planning.notify_assignee")
