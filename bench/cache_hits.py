@@ -520,7 +520,7 @@ and gunicorn.
         )
         notes = []
         for label, seen in result["seen"].items():
-            if seen["queries_on_hit"]:
+            if seen["queries_on_hit"] and result["name"] != UNCACHED:  # misses are meant to query
                 notes.append(f"{label}: {seen['queries_on_hit']:g} SQL statements per hit")
             if seen["set_cookie"] or seen["vary"]:
                 notes.append(f"{label}: Set-Cookie {seen['set_cookie']}, Vary {seen['vary']}")
