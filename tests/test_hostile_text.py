@@ -11,6 +11,7 @@ from django.test import RequestFactory
 
 from articles.models import Author, Section, Tag
 from articles.views import server_error
+from newsroom import text
 from newsroom.text import make_slug
 from tests.corpus import entries, needs_corpus
 from tests.factories import make_article, make_author, make_section
@@ -171,3 +172,12 @@ def test_a_story_takes_a_bounded_number_of_tags_in_the_admin_and_on_import(clien
     assert "at most 25 tags" in response.content.decode()
     assert list(article.tags.names()) == ["Kept"]
     assert "more than 25 tags (26)" in err.getvalue()
+
+
+def test_stripping_invisible_characters_looks_past_ascii_as_it_looks_at_each_character():
+    """strip_invisible() skips plain ASCII in one pattern: it keeps exactly the characters the
+    one-by-one rule keeps, across the Basic Multilingual Plane and beyond."""
+    every = "".join(map(chr, [*range(0x10000), 0x1F600, 0xE0001, 0xE0061, 0x10FFFF]))
+
+    assert text.strip_invisible(every) == "".join(c for c in every if text._is_visible(c))
+    assert text.strip_invisible("a\rb\x00c\td\ne\u200bf\u00e9") == "abc\td\nef\u00e9"

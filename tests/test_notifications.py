@@ -516,3 +516,25 @@ def _null():
     import io
 
     return io.StringIO()
+
+
+def test_writers_of_a_batch_are_each_storys_writers():
+    """writer_ids() (a batch import's publishing) is writers() for many stories at once."""
+    creator, assignee, bylined = (make_staff("Writer") for _ in range(3))
+    gone = make_staff("Writer", is_active=False)
+    reader = make_user()  # not staff: never told
+    stories = [
+        make_article(created_by=creator, assignee=assignee,
+                     authors=[make_author(user=bylined), make_author(user=reader)]),
+        make_article(authors=[make_author(user=gone), make_author()]),
+        make_article(created_by=bylined),
+    ]  # fmt: skip
+
+    told = notifications.writer_ids(stories)
+
+    assert told == {
+        story.pk: set(notifications.writers(story).values_list("pk", flat=True))
+        for story in stories
+    }
+    assert told[stories[0].pk] == {creator.pk, assignee.pk, bylined.pk}
+    assert told[stories[1].pk] == set()

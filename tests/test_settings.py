@@ -147,3 +147,21 @@ def test_a_malformed_email_url_stops_the_start_naming_the_variable():
         result = manage("check", **PRODUCTION, EMAIL_URL=url)
         assert result.returncode != 0, url
         assert "ImproperlyConfigured: EMAIL_URL" in result.stderr, url
+
+
+def test_a_reader_process_on_sqlite_loads_no_client_of_a_server_it_does_not_use():
+    """psycopg, redis-py and the 2FA page's QR library cost a worker memory (about 12 MiB for
+    psycopg): a site on SQLite without REDIS_URL serves every page without them."""
+    script = (
+        "import sys\n"
+        "from newsroom.wsgi import application\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().resolve('/')\n"
+        "import newsroom.urls\n"
+        "print(sorted({'psycopg', 'redis', 'segno'} & set(sys.modules)))"
+    )
+
+    result = manage("shell", "--no-imports", "-c", script, **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
