@@ -20,6 +20,7 @@ from newsroom.text import clean_line
 
 from . import caching, paging
 from . import search as search_module
+from .context_processors import navigation
 from .models import Article, ArticleSlug, Author, Section, Tag
 
 PAGE_SIZE = 20
@@ -45,9 +46,7 @@ def _listing(response, stories, *shown):
 def home(request):
     published = Article.objects.published().for_listing().defer("body")  # cards only
     top = paging.rows(published.by_homepage_priority(), 0, TOP_STORIES)
-    # The navigation's own query (it replaces the context processor's), read here for the
-    # sections whose latest stories the page lists.
-    sections = list(Section.objects.in_use())
+    sections = navigation(request)  # the sections whose latest stories the page lists
     latest = published.exclude(pk__in=[a.pk for a in top])
     latest = latest.latest_per_section(PER_SECTION, sections)
     latest = latest.order_by("section__position", "section__name", "-published_at")

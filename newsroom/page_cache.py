@@ -224,6 +224,30 @@ def _served(stored: dict) -> HttpResponse | None:
 _recent = memo.Recent(4 * 2**20, size=lambda stored: len(stored["content"]))
 
 
+# What every public page draws the same (the section navigation), by name: (the purge clock it
+# was computed at, when it expires, the value).
+_remembered: dict[str, tuple[str, float, object]] = {}
+
+
+def remembered(request, name: str, compute: Callable[[], object]):
+    """`compute()`, kept in this process while nothing is purged anywhere and no scheduled story
+    comes due (`max_age_cap()`): a page drawn after a purge then pays for it once per process,
+    not once per page. Kept under the purge clock the front door read before the page was
+    drawn, so a purge from then on (any process, any key) moves the clock and it is computed
+    again. A request the front door did not read the clock for (staff, a cache that failed, a
+    process out of touch with the cache) computes it every time."""
+    clock = getattr(request, "page_cache_clock", None)
+    if clock is None:
+        return compute()
+    kept = _remembered.get(name)
+    if kept is not None and kept[0] == clock and kept[1] > time.time():
+        return kept[2]
+    expires = time.time() + max_age_cap()
+    value = compute()
+    _remembered[name] = (clock, expires, value)
+    return value
+
+
 def _mark(request, response, fixed_keys: set[str], expires: float) -> None:
     """Mark a view's answer to an anonymous reader public, with its keys, or uncacheable: a
     404 is never kept (any address can be asked for, and an unpublished story's must not be

@@ -88,6 +88,16 @@ def test_related_stories_are_chosen_ones_first_then_most_shared_tags_then_newest
     assert related_headlines(story) == ["Chosen", "Two tags", "One tag, new", "One tag, old"]
 
 
+def test_a_story_without_tags_lists_only_its_chosen_related_stories():
+    section = make_section()
+    story = make_article(headline="Main", section=section)
+    chosen = make_article(headline="Chosen", section=section)
+    make_article(headline="Tagged", section=section, tags=["a"])
+    story.related.add(chosen)
+
+    assert related_headlines(story) == ["Chosen"]
+
+
 def test_related_stories_take_one_query(django_assert_num_queries):
     story = make_article(tags=["a", "b"])
     for _ in range(6):

@@ -339,6 +339,19 @@ def test_a_scheduled_story_appears_on_time_from_a_warm_cache_with_no_cron(client
     assert "Polls close" in client.get("/").content.decode()
 
 
+def test_a_section_whose_first_story_comes_due_joins_the_navigation_on_time(client, site, editor):
+    """The navigation is remembered between purges (page_cache.remembered), and coming due
+    purges nothing: it is remembered no longer than pages are kept."""
+    polls = make_section(name="Elections", slug="elections")
+    story = make_article(section=polls, state=Article.State.DRAFT, published_at=None)
+    workflow.take(story, "schedule", by=editor, at=timezone.now() + timedelta(seconds=4))
+    assert "/elections/" not in client.get("/sport/").content.decode()
+
+    time.sleep(4.5)
+
+    assert 'href="/elections/"' in client.get(site["first"].get_absolute_url()).content.decode()
+
+
 # --- A cache that fails -------------------------------------------------------------------------
 
 
