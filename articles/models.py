@@ -227,6 +227,8 @@ class TaggedArticle(ItemBase):
         super().save(*args, **kwargs)
 
 
+_NO_SECTION = -1  # latest_per_section()'s stand-in
+
 # How far before or after a story others may be to be found related by their tags.
 RELATED_WINDOW = timedelta(days=14)
 
@@ -295,14 +297,17 @@ class ArticleQuerySet(models.QuerySet):
         window function ranks the whole archive; OR-ed subqueries make PostgreSQL read every
         story.) The walks are this queryset's own SQL: visibility stays published()'s.
         """
+        if not sections:
+            return self.none()
+        # One walk compiled, for a section no row has (ids start at 1); each section's walk is
+        # that SQL with its id in the stand-in's place: compiling it once a section was most
+        # of what drawing the home page cost.
+        walk = self.filter(section_id=_NO_SECTION).newest_first().values("pk")[:per_section]
+        sql, walk_params = walk.query.sql_with_params()
         walks, params = [], []
         for section in sections:
-            walk = self.filter(section=section).newest_first().values("pk")[:per_section]
-            sql, walk_params = walk.query.sql_with_params()
             walks.append(f"SELECT * FROM ({sql}) AS walk_{len(walks)}")  # noqa: S608
-            params.extend(walk_params)
-        if not walks:
-            return self.none()
+            params += [section.pk if p == _NO_SECTION else p for p in walk_params]
         # Django's own SQL, compiled from querysets above; every value is a parameter.
         return self.filter(pk__in=RawSQL(" UNION ALL ".join(walks), params))  # noqa: S611
 
