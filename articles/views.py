@@ -21,7 +21,7 @@ from newsroom.text import clean_line
 from . import caching, paging
 from . import search as search_module
 from .context_processors import navigation
-from .models import Article, ArticleSlug, Author, Section, Tag
+from .models import Article, ArticleSlug, Author, Tag
 
 PAGE_SIZE = 20
 TOP_STORIES = 7
@@ -58,12 +58,21 @@ def home(request):
 @require_safe
 @public_page
 def section(request, slug):
-    section = get_object_or_404(Section.objects.in_use(), slug=slug)
+    # The navigation lists every section in use (and is remembered): no query of its own.
+    sections = navigation(request)
+    section = next((s for s in sections if s.slug == slug), None)
+    if section is None:
+        raise Http404("No such section.")
     page = _page(request, Article.objects.published().filter(section=section).newest_first())
     response = render(
         request,
         "articles/section.html",
-        {"section": section, "current_section": section.slug, "page": page},
+        {
+            "section": section,
+            "current_section": section.slug,
+            "page": page,
+            "nav_sections": sections,
+        },
     )
     return _listing(response, page.object_list, keys.section_list(section.pk))
 
