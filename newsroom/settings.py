@@ -80,9 +80,12 @@ _BODY_BLOCK = html_tags(["figure"], {"figure": list(BODY_BLOCK_ATTRIBUTES)})
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
     {
         "js": [static_lazy("articles/admin/body_blocks.js")],
-        "extensions": dict.fromkeys(
-            ["BodyPicture", "BodyEmbed", "BodyPullQuote", "BodyKeyFacts"], _BODY_BLOCK
-        ),
+        "extensions": {
+            **dict.fromkeys(
+                ["BodyPicture", "BodyEmbed", "BodyPullQuote", "BodyKeyFacts"], _BODY_BLOCK
+            ),
+            "BodyBlockGuard": html_tags([], {}),  # keys only: it stores no markup
+        },
     }
 ]
 

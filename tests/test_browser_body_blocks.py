@@ -236,6 +236,62 @@ def test_a_picture_is_edited_from_the_story_and_focus_comes_back(live_server, br
     ]  # fmt: skip
 
 
+def test_a_selected_picture_survives_every_key_and_a_removal_is_undone(live_server, browser):
+    make_section(name="City")
+    make_staff("Writer", "wendy")
+    make_image(alt="Harbour cranes at dawn", caption="The port at six")
+    page = log_in(browser, live_server, "wendy")
+    _add_story(page, live_server)
+    pictures, card, status = (
+        page.locator(".bb-picture"),
+        page.locator(".bb-picture .bb-block-content"),
+        page.locator(".body-blocks-status"),
+    )
+
+    def insert_picture():
+        page.click('.prose-menubar [data-name="bodyPicture"]')
+        page.fill("#bb-photo-search", "cranes")
+        page.get_by_role("button", name="Harbour cranes at dawn").click()
+        page.click("#bb-picture-submit")
+
+    insert_picture()
+    card.click()
+    expect(page.locator(".ProseMirror-selectednode")).to_have_count(1)
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("Breaking: ")
+    card.click()
+    page.keyboard.type("Cranes")
+    expect(pictures).to_have_count(1)
+    card.click()
+    page.keyboard.press("Enter")  # edits it
+    expect(page.locator("#body-picture-dialog")).to_be_visible()
+    page.keyboard.press("Escape")
+    selected = page.locator(".bb-picture.ProseMirror-selectednode")
+    for key in ("Backspace", "Delete"):
+        card.click()
+        expect(selected).to_have_count(1)
+        page.keyboard.press(key)
+        expect(pictures).to_have_count(0)
+        expect(status).to_have_text("Picture removed. Undo")
+        status.get_by_role("button", name="Undo").click()
+        expect(pictures).to_have_count(1)
+    page.get_by_role("button", name="Remove picture").click()
+    status.get_by_role("button", name="Undo").click()
+    expect(pictures).to_have_count(1)
+    # A block inserted over selected text goes after it and keeps it.
+    page.locator(BODY).locator("p", has_text="Breaking").click()
+    page.keyboard.press("End")
+    for _ in "Monday.":
+        page.keyboard.press("Shift+ArrowLeft")
+    insert_picture()
+    page.click("input[name=_continue]")
+
+    body = Article.objects.get(headline="Port cranes arrive").body
+    assert body.startswith("<p>Breaking: The cranes came in on Monday.</p><figure")
+    assert [kind for kind, _ in Blocks(body).found] == ["picture", "picture"]
+    assert "<p>Cranes</p>" in body
+
+
 def test_a_picture_marked_decorative_is_stored_with_an_empty_alt_and_a_repeating_caption_warns(
     live_server, browser
 ):

@@ -8,7 +8,7 @@
  * drawn as a card (a node view); what is stored is decided on the server by
  * articles/sanitise.py, never here. The editor makes no request to anyone but this site.
  */
-import { Node, Plugin } from "django-prose-editor/editor"
+import { Extension, Node, Plugin } from "django-prose-editor/editor"
 
 // --- Small helpers ------------------------------------------------------------------------
 
@@ -44,15 +44,26 @@ async function readJSON(response) {
   throw new Error(`That did not work (the server answered ${response.status}). Try again.`)
 }
 
-/** The status line under the editor: what a paste or drop did, or why it was refused. */
-function say(editor, message) {
+/**
+ * The status line under the editor: what a paste, a drop or a removal did, or why it was
+ * refused; `action` ({ label, run }) adds a button doing the one thing that undoes it.
+ */
+function say(editor, message, action = null) {
   const root = editor.view.dom.closest(".prose-editor") || editor.view.dom.parentElement
   let region = root.querySelector(":scope > .body-blocks-status")
   if (!region) {
     region = h("div", { class: "body-blocks-status", role: "status", "aria-live": "polite" })
     root.append(region)
   }
-  region.textContent = message
+  region.replaceChildren(message)
+  if (action) {
+    const button = h("button", { type: "button", class: "bb-undo" }, action.label)
+    button.addEventListener("click", () => {
+      say(editor, "")
+      action.run()
+    })
+    region.append(" ", button)
+  }
   region.classList.toggle("is-empty", !message)
 }
 
@@ -260,14 +271,15 @@ function blockView(kind, label, { editor, getPos, edit, draw }) {
   editButton.addEventListener("click", () => edit(position(), editButton))
   removeButton.addEventListener("click", () => {
     const pos = position()
-    if (pos === null || pos === undefined) return
-    const node = editor.state.doc.nodeAt(pos)
-    editor
-      .chain()
-      .focus()
-      .deleteRange({ from: pos, to: pos + node.nodeSize })
-      .run()
-    say(editor, `The ${label} was removed. Undo (Ctrl+Z) brings it back.`)
+    if (pos !== null && pos !== undefined) removeBlock(editor, pos)
+  })
+  // A click on the card selects the whole block (the outline), wherever it lands on it: the
+  // browser alone may put a caret in the card's text, where keys do nothing visible.
+  dom.addEventListener("click", (event) => {
+    const pos = position()
+    if (!event.target.closest("button") && pos !== null && pos !== undefined) {
+      editor.chain().focus().setNodeSelection(pos).run()
+    }
   })
   dom.addEventListener("dblclick", (event) => {
     if (!event.target.closest("button")) edit(position(), editButton)
@@ -293,6 +305,95 @@ function blockView(kind, label, { editor, getPos, edit, draw }) {
     },
   }
 }
+
+// --- Blocks are never lost by a keystroke ------------------------------------------------
+
+const BLOCK_LABELS = {
+  bodyPicture: "Picture",
+  bodyEmbed: "Embed",
+  bodyPullQuote: "Pull quote",
+  bodyKeyFacts: "Key facts",
+}
+
+/** The block the selection is (a click on a card selects the whole block), or null. */
+function selectedBlock(state) {
+  const node = state.selection.node
+  return node && BLOCK_LABELS[node.type.name] ? node : null
+}
+
+/**
+ * Take a block out, saying so with a button that puts it back where it was, selected: its
+ * Remove button, Backspace or Delete on it. (Not the editor's undo, which may also take back
+ * what was typed just before.)
+ */
+function removeBlock(editor, pos) {
+  const node = editor.state.doc.nodeAt(pos)
+  if (!node) return
+  editor.chain().focus().deleteRange({ from: pos, to: pos + node.nodeSize }).run()
+  say(editor, `${BLOCK_LABELS[node.type.name] || "Block"} removed.`, {
+    label: "Undo",
+    run: () => {
+      const at = Math.min(pos, editor.state.doc.content.size)
+      editor.chain().focus().insertContentAt(at, node.toJSON()).setNodeSelection(at).run()
+    },
+  })
+}
+
+/** The caret at the start of the paragraph after the selected block (a new one if none). */
+function caretAfterBlock(editor) {
+  const after = editor.state.selection.to
+  editor
+    .chain()
+    .command(({ tr }) => {
+      if (!tr.doc.nodeAt(after)?.isTextblock) tr.insert(after, editor.schema.nodes.paragraph.create())
+      return true
+    })
+    .setTextSelection(after + 1)
+    .run()
+}
+
+/**
+ * With a block selected, ProseMirror's defaults replace it with whatever is typed or pasted,
+ * and leave Ctrl+Home and Ctrl+End with nowhere to go. Here typing and pasting go into the
+ * paragraph after the block, those keys move the caret as they do from text, and Backspace
+ * or Delete remove it with an Undo (Enter edits it: each block's own shortcut).
+ */
+export const BodyBlockGuard = Extension.create({
+  name: "bodyBlockGuard",
+
+  addProseMirrorPlugins() {
+    const editor = this.editor
+    return [
+      new Plugin({
+        props: {
+          handleKeyDown: (view, event) => {
+            if (!selectedBlock(view.state)) return false
+            const command = event.ctrlKey || event.metaKey
+            if (command && (event.key === "Home" || event.key === "End")) {
+              editor.commands.focus(event.key === "Home" ? "start" : "end")
+              return true
+            }
+            if ((event.key === "Backspace" || event.key === "Delete") && !event.altKey && !command) {
+              removeBlock(editor, view.state.selection.from)
+              return true
+            }
+            return false
+          },
+          handleTextInput: (view, _from, _to, text) => {
+            if (!selectedBlock(view.state)) return false
+            caretAfterBlock(editor)
+            editor.commands.insertContent(text)
+            return true
+          },
+          handlePaste: (view) => {
+            if (selectedBlock(view.state)) caretAfterBlock(editor)
+            return false // pasted where the caret now is, by whichever handler takes it
+          },
+        },
+      }),
+    ]
+  },
+})
 
 /** Attributes kept as the figure's data- attributes; `null` (left out) round-trips. */
 function dataAttribute(name, fallback = null) {
@@ -325,8 +426,8 @@ function enterEdits(nodeName, edit) {
 
 /**
  * Put a block at the caret, and the caret in the paragraph below it (a new one when none
- * follows), ready to write on. When a block is selected, the new one goes after it rather
- * than in its place; inside a table, after the table.
+ * follows), ready to write on. When a block or some text is selected, the new one goes after
+ * it rather than in its place; inside a table, after the table.
  */
 function insertBlock(editor, content) {
   const node = editor.schema.nodeFromJSON(content)
@@ -336,7 +437,8 @@ function insertBlock(editor, content) {
     .focus()
     .command(({ tr }) => {
       const { selection } = tr
-      let at = selection.node ? selection.to : null
+      // After a selected block, or after the text selected (inserting keeps it).
+      let at = selection.node ? selection.to : selection.empty ? null : selection.$to.after(1)
       for (let depth = selection.$from.depth; depth > 0; depth--) {
         if (selection.$from.node(depth).type.spec.tableRole === "table") at = selection.$from.after(depth)
       }
