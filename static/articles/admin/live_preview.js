@@ -6,6 +6,7 @@
 (function () {
   const QUIET_MS = 600;
   const DESKTOP_WIDTH = 1280;
+  const BESIDE = 1500; // from this window width the panel is beside the form (article_form.css)
   const OPEN_KEY = "newsroom.livePreview.open";
 
   function start() {
@@ -64,7 +65,7 @@
         )
         .then((html) => {
           draw(html);
-          status.textContent = `Updated ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`;
+          status.textContent = `Updated ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })}`;
         })
         .catch((error) => {
           status.textContent =
@@ -127,8 +128,17 @@
     }, 1000);
     window.addEventListener("resize", fit);
     setWidth("phone");
+    // Beside the form, the panel starts below the admin's header, never over its links.
+    const header = document.getElementById("header");
+    const placeBelowHeader = () => {
+      const bottom = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+      document.body.style.setProperty("--live-preview-top", `${bottom}px`);
+    };
+    placeBelowHeader();
+    window.addEventListener("scroll", placeBelowHeader, { passive: true });
+    window.addEventListener("resize", placeBelowHeader);
     const remembered = localStorage.getItem(OPEN_KEY);
-    setOpen(remembered === null ? window.innerWidth >= 1400 : remembered === "1");
+    setOpen(remembered === null ? window.innerWidth >= BESIDE : remembered === "1");
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
