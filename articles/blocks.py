@@ -172,7 +172,14 @@ def search_text(body: str) -> str:
         }.get(match.group(1), ())  # fmt: skip
         return " ".join(["", *(attributes.get(name, "") for name in names), ""])
 
-    return html.unescape(strip_tags(_STORED.sub(words, body)))
+    spaced = _ENDS_A_LINE.sub(
+        r"\g<0> ", _STORED.sub(words, body)
+    )  # "station. What", not "station.What"
+    return html.unescape(strip_tags(spaced))
+
+
+# Where one line of text ends and the next begins in a stored body.
+_ENDS_A_LINE = re.compile(r"</(?:p|h[2-4]|li|blockquote|td|th)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
 
 
 # --- What readers get -------------------------------------------------------------------------

@@ -155,6 +155,12 @@ def healthz(request):
     return HttpResponse(body, status=200 if up else 503, content_type="text/plain")
 
 
+@require_safe
+def favicon(request):
+    """What browsers ask for before, or without, reading a page's icon link."""
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 def _static_files_answer() -> bool:
     """The stylesheet every page links to has an address: with debug off that needs
     `collectstatic` to have written the manifest."""

@@ -197,13 +197,7 @@ def take(
         raise TransitionError(_why_not(transition, article))
     if not may_take(by, article, transition):
         raise TransitionError(f"You may not {transition.label.lower()} “{article.headline}”.")
-    comment = (comment or "").strip()
-    limit = WorkflowEvent._meta.get_field("comment").max_length
-    if len(comment) > limit:
-        raise TransitionError(f"Keep the comment under {limit:,} characters.")
-    if transition.needs_comment and not comment:
-        raise TransitionError(f"Say why when you {transition.label.lower()} a story.")
-    fields, comment = _publish_time(transition, article, at, comment)
+    fields, comment = _inputs(transition, article, comment, at)
     if transition.changes_target is not None:
         fields["pending_state"] = transition.changes_target
     with transaction.atomic():
@@ -279,6 +273,26 @@ def _why_not(transition: Transition, article: Article) -> str:
         f"“{article.headline}” is {article.get_state_display().lower()}; "
         f"it cannot be given “{transition.label.lower()}”."
     )
+
+
+def check_inputs(article: Article, name: str, *, comment: str = "", at=None) -> None:
+    """Refuse (TransitionError) what take() would refuse in the comment and the time alone,
+    before anything else is done: a form saving a story and then moving it asks this first,
+    so that a move it cannot make saves nothing either."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise TransitionError(f"There is no action called “{name}”.")
+    _inputs(transition, article, comment, at)
+
+
+def _inputs(transition: Transition, article: Article, comment, at) -> tuple[dict, str]:
+    comment = (comment or "").strip()
+    limit = WorkflowEvent._meta.get_field("comment").max_length
+    if len(comment) > limit:
+        raise TransitionError(f"Keep the comment under {limit:,} characters.")
+    if transition.needs_comment and not comment:
+        raise TransitionError(f"Say why when you {transition.label.lower()} a story.")
+    return _publish_time(transition, article, at, comment)
 
 
 def _publish_time(transition: Transition, article: Article, at, comment: str, now=None):

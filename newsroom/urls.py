@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/planning/", include("planning.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("media/<path:path>", media.serve, name="media"),
     path("robots.txt", public_page(sitemaps.robots_txt), name="robots_txt"),
     path("sitemap.xml", sitemaps.public(sitemaps.sitemap_index), name="sitemap"),

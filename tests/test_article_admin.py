@@ -54,6 +54,20 @@ def test_a_writers_new_story_gets_their_byline_and_is_theirs(client):
     assert article.state == Article.State.DRAFT
 
 
+def test_a_story_an_editor_plans_for_a_writer_gets_the_writers_byline(client):
+    editor, writer = make_staff("Editor"), make_staff("Writer", "wendy")
+    make_author(name="Eddie Editor", user=editor)
+    make_author(name="Wendy Writer", user=writer)
+    client.force_login(editor)
+    data = article_form_data(Article(section=make_section()), headline="Planned", slug="planned")
+
+    response = client.post(reverse("admin:articles_article_add"), {**data, "assignee": writer.pk})
+
+    assert response.status_code == 302
+    story = Article.objects.get(slug="planned")
+    assert [a.name for a in story.byline_authors()] == ["Wendy Writer"]
+
+
 def test_change_form_has_the_rich_text_editor_and_pickers(client):
     client.force_login(make_staff("Editor"))
     article = make_article()
@@ -284,3 +298,45 @@ def test_author_filter_lists_each_story_on_that_byline_once(client):
 
     assert listed(client, admin, bylines__author__id__exact=ada.pk) == ["Ada alone", "Joint byline"]
     assert listed(client, admin, bylines__author__id__exact=bo.pk) == ["Bo alone", "Joint byline"]
+
+
+def test_a_story_its_writer_may_only_read_shows_its_body_as_readers_see_it(client):
+    writer = make_staff("Writer", "wendy")
+    author = make_author(user=writer)
+    body = (
+        "<p>The council met.</p>"
+        '<figure data-block="pullquote" data-quote="We will build it." data-by="The mayor">'
+        "</figure>"
+    )
+    story = make_article(published=False, state=Article.State.REVIEW, authors=[author],
+                         created_by=writer, body=body)  # fmt: skip
+    client.force_login(writer)
+
+    html = client.get(reverse("admin:articles_article_change", args=[story.pk])).content.decode()
+
+    assert "<p>The council met.</p>" in html
+    assert "We will build it." in html
+    assert "data-block=" not in html and "&lt;p&gt;" not in html
+
+
+class _FirstField(HTMLParser):
+    """The first control of the story's form a browser would focus (Django's change_form.js)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inside, self.first = False, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == "article_form":
+            self.inside = True
+        elif self.inside and self.first is None and tag in {"input", "select", "textarea"}:
+            shown = attrs.get("type") != "hidden" and "disabled" not in attrs
+            self.first = attrs.get("id") if shown else None
+
+
+def test_the_add_form_starts_at_the_headline(client):
+    client.force_login(make_staff("Writer"))
+    found = _FirstField()
+    found.feed(client.get(reverse("admin:articles_article_add")).content.decode())
+    assert found.first == "id_headline"

@@ -45,10 +45,17 @@ def test_writer_writes_and_submits_editor_publishes_readers_see_the_formatting(
     page.fill("#id_tags", "Transport")
     page.click("input[name=_continue]")
     page.wait_for_selector("button[value=submit]")
+    # One click saves the unsaved headline and submits it; no leave-page prompt is answered
+    # (Playwright would dismiss one, and the story would stay a draft).
+    page.fill("#id_headline", "Council approves new harbour bridge")
     page.click("button[value=submit]")
     page.wait_for_selector(".messagelist .success")
+    # In review, the story is the writer's to read, not to edit: read as the story it is.
+    shown = page.locator(".story-as-read")
+    assert shown.locator("h2").inner_text() == "What the council decided"
+    assert "data-block" not in page.locator("#content").inner_text()
 
-    article = Article.objects.get(headline="Council approves new bridge")
+    article = Article.objects.get(headline="Council approves new harbour bridge")
     assert article.state == Article.State.REVIEW
     page = log_in(browser, live_server, "eddie")
     page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
@@ -56,7 +63,7 @@ def test_writer_writes_and_submits_editor_publishes_readers_see_the_formatting(
     page.wait_for_selector(".messagelist .success")
 
     page.goto(f"{live_server.url}/city/")
-    page.click("text=Council approves new bridge")
+    page.click("text=Council approves new harbour bridge")
     body = page.locator(".story__body")
     assert body.locator("h2").inner_text() == "What the council decided"
     assert body.locator("strong").inner_text() == "unanimous"

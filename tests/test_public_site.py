@@ -207,6 +207,20 @@ def test_homepage_leads_with_the_highest_priority_story(client):
     assert html.index("The big one") < html.index("Ordinary story")
 
 
+def test_the_site_has_its_own_icon_where_browsers_look_for_one(client):
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    answer = client.get("/favicon.ico")
+    assert (answer.status_code, answer["Location"]) == (301, static("img/favicon.svg"))
+    svg = Path(finders.find("img/favicon.svg")).read_text(encoding="utf-8")
+    assert "<svg" in svg and "prefers-color-scheme: dark" in svg  # its own, in light and dark
+    page = client.get("/").content.decode()
+    assert f'<link rel="icon" href="{answer["Location"]}" type="image/svg+xml">' in page
+
+
 def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200

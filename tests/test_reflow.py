@@ -52,3 +52,17 @@ def test_every_public_page_reflows_without_sideways_scrolling(
             failures.append(f"{name}: cut off at the edge: {cut[:5]}")
     context.close()
     assert not failures, f"At {window}:\n" + "\n".join(failures)
+
+
+def test_a_section_lead_without_a_picture_starts_at_the_left_of_its_column(live_server, browser):
+    from tests.factories import make_article, make_section
+
+    city = make_section(name="City", slug="city")
+    make_article(section=city, headline="Imported story with no picture")
+    make_article(section=city)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/city/")
+    lead = page.locator(".card--lead").bounding_box()
+    headline = page.locator(".card--lead .card__headline").bounding_box()
+    page.close()
+    assert headline["x"] - lead["x"] < 2  # not pushed into a second column beside nothing

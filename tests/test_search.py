@@ -157,6 +157,15 @@ def test_search_page_highlights_matches_in_escaped_snippets(client, indexed):
     assert "<strong>" not in results  # the snippet is text, bar the marks
 
 
+def test_snippets_keep_a_space_between_a_bodys_paragraphs_and_headings(client, indexed):
+    body = "<p>Crews reached the fire station.</p><h2>What happens next</h2><p>A report.</p>"
+    indexed(make_article, headline="Fire", body=body)
+
+    html = client.get("/search/", {"q": "station"}).content.decode()
+
+    assert "<mark>station</mark>. What happens next" in html
+
+
 def test_highlight_trusts_only_its_own_markers():
     assert (
         highlight("a \x02<b>x</b>\x03 \x02dangling")

@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 from accounts import roles
 from accounts.names import display_name
 
-from .. import edit_sessions, preview, revisions, workflow
+from .. import blocks, edit_sessions, preview, revisions, workflow
 from ..models import Article, ArticleAuthor, Correction, EditSession, WorkflowEvent
 from . import editing, panels, preview_links, transitions, versions
 from .filters import DeskFilter, MyWorkFilter
@@ -79,7 +79,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ["section", "assignee"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["hero_image", "related"]
-    readonly_fields = ["state_label", "publish_time", "updated_at"]
+    readonly_fields = ["state_label", "publish_time", "updated_at", "body_as_read"]
     inlines = [BylineInline, CorrectionInline]
     date_hierarchy = "published_at"
     actions = transitions.ACTIONS
@@ -119,10 +119,14 @@ class ArticleAdmin(admin.ModelAdmin):
             if obj is not None and obj.is_published():
                 publishing.append("substantive_update")
             fieldsets.insert(3, ("Publishing", {"fields": publishing}))
+        if obj is not None and not self.has_change_permission(request, obj):
+            story[story.index("body")] = "body_as_read"  # the story, not its stored HTML
         if obj is None:
-            # A story is planned before it is written: a working headline, a brief, a section.
+            # A story is planned before it is written: a working headline (the first field, where
+            # the caret starts), a brief, a section.
+            story.remove("headline")
             fieldsets.remove(planning)
-            fieldsets.insert(0, planning)
+            fieldsets.insert(0, ("Planning", {**planning[1], "fields": ["headline", *PLANNING]}))
         return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -130,6 +134,7 @@ class ArticleAdmin(admin.ModelAdmin):
         form.current_user = request.user
         form.conflict = getattr(request, "edit_conflict", None)
         form.restored = getattr(request, "restored_autosave", None)
+        form.transition = transitions.asked(request) if obj is not None else None
         return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -204,6 +209,12 @@ class ArticleAdmin(admin.ModelAdmin):
         return label
 
     @admin.display(description="open by")
+    @admin.display(description="Body")
+    def body_as_read(self, obj):
+        """For whoever may only read the story: its body drawn as readers will see it."""
+        html = blocks.render(obj.body, blocks.body_photos(obj))
+        return format_html('<div class="story-as-read">{}</div>', html)
+
     def editing(self, obj):
         return ", ".join(sorted({display_name(s.user) for s in obj.open_sessions})) or "—"
 
@@ -242,7 +253,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         article, content = form.instance, form.content(formsets)
-        author = getattr(request.user, "author", None)
+        # A new story without a byline is by whoever will write it: its assignee, else its maker.
+        author = getattr(article.assignee or request.user, "author", None)
         if not change and author and not content["bylines"]:
             content["bylines"] = [author.pk]
         marks_update = bool(form.cleaned_data.get("substantive_update"))
@@ -263,6 +275,13 @@ class ArticleAdmin(admin.ModelAdmin):
                 messages.INFO,
             )
         edit_sessions.discard_autosave(request.user, form.instance if change else None)
+
+    def response_change(self, request, obj):
+        if transitions.asked(request) is None:
+            return super().response_change(request, obj)
+        # Saved: now the move its button asked for, on the story as saved.
+        transitions.take_asked(self, request, Article.objects.get(pk=obj.pk))
+        return redirect(reverse("admin:articles_article_change", args=[obj.pk]))
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The inlines are saved as part of the content, not row by row.
@@ -367,7 +386,9 @@ class ArticleAdmin(admin.ModelAdmin):
             # The history lists the events; a panel (planning's notes) may add its own rows.
             "history": [("event", event) for event in events],
             **panels.panel_context(article, request.user, events),
-            "transitions": workflow.allowed_actions(article, request.user),
+            "transitions": transitions.with_inputs(
+                request, workflow.allowed_actions(article, request.user)
+            ),
             "transition_form": TransitionForm(),
             "events": events,
             "article_revisions": article.revisions.select_related("created_by")[:50],

@@ -45,6 +45,7 @@ BODY_EDITOR = {
         "BodyEmbed": True,
         "BodyPullQuote": True,
         "BodyKeyFacts": True,
+        "BodyBlockGuard": True,
         # The default toolbar, with the body blocks in a group of their own.
         "Menu": {
             "groups": [
@@ -113,6 +114,7 @@ class ArticleForm(forms.ModelForm):
     current_user = None
     conflict = None
     restored = None  # initial values from an autosave the user chose to restore
+    transition = None  # the workflow button the form was sent with (transitions.asked)
 
     class Meta:
         model = Article
@@ -142,18 +144,8 @@ class ArticleForm(forms.ModelForm):
             assignee.queryset = roles.assignable().order_by("first_name", "last_name", "username")
             assignee.label_from_instance = _person_label
             if self.current_user and not roles.is_editor(self.current_user):
+                assignee.disabled = True  # shown, not offered: what is stored is kept
                 assignee.help_text = "Only editors assign stories."
-
-    def clean_assignee(self):
-        # Assigning is an editor's call; a writer's form may only send back what is stored.
-        assignee = self.cleaned_data["assignee"]
-        user, stored = self.current_user, getattr(self.instance, "_loaded_assignee_id", None)
-        changed = (assignee.pk if assignee else None) != stored
-        if changed and user is not None and not roles.is_editor(user):
-            raise forms.ValidationError(
-                "Only editors assign stories; ask an editor to change who it is assigned to."
-            )
-        return assignee
 
     def clean_tags(self):
         tags = self.cleaned_data["tags"]
@@ -179,7 +171,21 @@ class ArticleForm(forms.ModelForm):
             self._refuse_stale()
         if self.instance.pk:
             self._check_still_editable(cleaned.get("loaded_version"), cleaned.get("loaded_state"))
+        if self.transition is not None:
+            self._check_transition()
         return cleaned
+
+    def _check_transition(self):
+        """A move whose comment or time would be refused saves nothing: the form comes back
+        with the reason, and with what was typed."""
+        name, inputs = self.transition["name"], self.transition["inputs"]
+        if not inputs.is_valid():
+            problems = [f"{inputs[f].label or f}: {' '.join(e)}" for f, e in inputs.errors.items()]
+            raise forms.ValidationError("Nothing was saved or moved. " + " ".join(problems))
+        try:
+            workflow.check_inputs(self.instance, name, **inputs.cleaned_data)
+        except workflow.TransitionError as refusal:
+            raise forms.ValidationError(f"Nothing was saved or moved: {refusal}") from None
 
     def content(self, formsets) -> dict:
         """The story as this form and its inlines say it, over what is stored."""

@@ -1,5 +1,10 @@
 """The workflow from the admin: the change page's buttons and the list's bulk actions, each an
-adapter over articles.workflow, which checks who may do what."""
+adapter over articles.workflow, which checks who may do what.
+
+On the change page of a story the user may edit, a workflow button belongs to the story's own
+form (`form="article_form"`, name `transition`, its comment and time named after it): one
+click saves the form and then moves the story, and a save the form refuses moves nothing. A
+story the user may only view has no form to save: its buttons post to `transition` alone."""
 
 from django.contrib import admin, messages
 from django.shortcuts import redirect
@@ -22,6 +27,32 @@ def transition(request, object_id, name, *, model_admin):
     else:
         _take(model_admin, request, article, chosen, form.cleaned_data)
     return redirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+
+def asked(request) -> dict | None:
+    """The workflow button the story's own form was sent with, and its inputs; None for Save."""
+    name = request.POST.get("transition") if request.method == "POST" else None
+    if not name:
+        return None
+    inputs = {
+        "comment": request.POST.get(f"comment-{name}", ""),
+        "at": request.POST.get(f"at-{name}", ""),
+    }
+    return {"name": name, "inputs": TransitionForm(inputs)}
+
+
+def take_asked(model_admin, request, article) -> None:
+    """After the form saved the story: the move its button asked for."""
+    move = asked(request)
+    chosen = workflow.TRANSITIONS.get(move["name"])
+    if chosen is not None and move["inputs"].is_valid():  # both checked by the form already
+        _take(model_admin, request, article, chosen, move["inputs"].cleaned_data)
+
+
+def with_inputs(request, allowed) -> list[tuple]:
+    """(transition, its comment, its time) as the form sent them, for the form shown again."""
+    post = request.POST if request.method == "POST" else {}
+    return [(t, post.get(f"comment-{t.name}", ""), post.get(f"at-{t.name}", "")) for t in allowed]
 
 
 def _take(model_admin, request, article, chosen, data):
