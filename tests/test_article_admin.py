@@ -340,3 +340,29 @@ def test_the_add_form_starts_at_the_headline(client):
     found = _FirstField()
     found.feed(client.get(reverse("admin:articles_article_add")).content.decode())
     assert found.first == "id_headline"
+
+
+def test_the_list_puts_work_in_progress_first_and_says_who_changed_it_last(client):
+    from articles import revisions
+
+    editor = make_staff("Editor", "eddie", first_name="Eddie", last_name="Editor")
+    now = timezone.now()
+    make_article(headline="Old news", published_at=now - timedelta(days=2))
+    make_article(headline="New news", published_at=now - timedelta(hours=1))
+    make_article(headline="Due later", published=False, deadline=now + timedelta(hours=5))
+    soon = make_article(headline="Due soon", published=False, deadline=now + timedelta(hours=1))
+    make_article(headline="In review", published=False, state=Article.State.REVIEW)
+    make_article(headline="Scheduled", published=False, state=Article.State.SCHEDULED,
+                 published_at=now + timedelta(days=1))  # fmt: skip
+    revisions.save_edit(soon, {**revisions.current_content(soon), "headline": "Due soon"},
+                        by=editor)  # fmt: skip
+    client.force_login(editor)
+
+    listed = client.get(reverse("admin:articles_article_changelist"))
+
+    shown = [a.headline for a in listed.context["cl"].result_list]
+    assert shown == ["Due soon", "Due later", "In review", "Scheduled", "New news", "Old news"]
+    html = listed.content.decode()
+    assert "by Eddie Editor" in html
+    for column in ("headline", "state", "section", "byline", "assigned, due", "last changed"):
+        assert f">{column.capitalize()}<" in html or f">{column}<" in html, column

@@ -22,6 +22,9 @@ MUST_SHOW = {
     "header's log out": "#logout-form button",
 }
 
+# How many lines of text an element takes.
+LINES = "(e) => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)"
+
 # Whether the element is inside the window and is what a click at its centre reaches.
 REACHABLE = """(element) => {
     const box = element.getBoundingClientRect();
@@ -75,3 +78,25 @@ def test_the_whole_story_form_is_usable_beside_the_preview_at_every_laptop_width
                 if not element.evaluate(REACHABLE):
                     failures.append(f"{width} px, preview {state}: {name}")
     assert not failures, "Hidden or covered:\n" + "\n".join(failures)
+
+
+def test_the_article_list_fits_a_laptop_with_headlines_on_two_lines_at_most(live_server, browser):
+    from tests.factories import make_author
+
+    make_staff("Editor", "eddie", password=PASSWORD)
+    for n in range(6):
+        make_article(
+            published=n % 2 == 0,
+            headline=f"Harbour authority approves the long-awaited plan for the quay, part {n}",
+            authors=[make_author(name=f"Reporter With A Long Name {n}")],
+            deadline=None,
+        )
+    page = log_in(browser, live_server, "eddie")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/articles/article/")
+
+    results = page.locator("#changelist .results")
+    assert results.evaluate("(e) => e.scrollWidth <= e.clientWidth + 1")
+    line = page.locator(".article-list__headline").first
+    lines = line.evaluate(LINES)
+    assert lines <= 2.1

@@ -8,7 +8,7 @@ from functools import partial, update_wrapper
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import construct_change_message, unquote
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -20,7 +20,7 @@ from accounts import roles
 from accounts.names import display_name
 
 from .. import blocks, edit_sessions, preview, revisions, workflow
-from ..models import Article, ArticleAuthor, Correction, EditSession, WorkflowEvent
+from ..models import Article, ArticleAuthor, Correction, EditSession, Revision, WorkflowEvent
 from . import editing, panels, preview_links, transitions, versions
 from .filters import DeskFilter, MyWorkFilter
 from .forms import PLANNING, ArticleForm, ContentInlineFormSet, TransitionForm
@@ -61,13 +61,29 @@ def _save_plan(article: Article, *, by) -> Article:
     return stored
 
 
+State = Article.State
+# The list's default order (ArticleAdmin.get_ordering): the stage, then the time that matters
+# in it.
+DESK_ORDER = {
+    "desk_stage": Case(
+        *(When(state=state, then=Value(n)) for n, state in enumerate(
+            [State.DRAFT, State.REVIEW, State.SCHEDULED, State.PUBLISHED])),
+        default=Value(4), output_field=IntegerField(),
+    ),
+    "desk_time": Case(
+        When(state__in=[State.DRAFT, State.REVIEW], then=F("deadline")),
+        When(state=State.SCHEDULED, then=F("published_at")),
+    ),
+}  # fmt: skip
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
     list_display = [
-        "headline", "state_label", "section", "byline", "plan", "publish_time", "modified_at",
-        "editing",
+        "headline_cell", "state_label", "section", "byline", "plan", "last_changed",
     ]  # fmt: skip
+    list_display_links = ["headline_cell"]
     list_filter = [
         MyWorkFilter,
         "state",
@@ -157,6 +173,7 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         )
         last = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-pk")
+        saved = Revision.objects.filter(article=OuterRef("pk")).order_by("-created_at", "-pk")
         fresh = EditSession.objects.filter(
             seen_at__gte=timezone.now() - edit_sessions.PRESENT_FOR
         ).exclude(user=request.user)
@@ -165,12 +182,21 @@ class ArticleAdmin(admin.ModelAdmin):
             .annotate(
                 last_action=Subquery(last.values("action")[:1]),
                 last_comment=Subquery(last.values("comment")[:1]),
+                last_editor_first=Subquery(saved.values("created_by__first_name")[:1]),
+                last_editor_last=Subquery(saved.values("created_by__last_name")[:1]),
+                last_editor_username=Subquery(saved.values("created_by__username")[:1]),
             )
             .prefetch_related(
                 Prefetch("edit_sessions", queryset=fresh.select_related("user"),
                          to_attr="open_sessions")
             )
         )  # fmt: skip
+
+    def get_ordering(self, request):
+        # Work in progress first: drafts and stories in review by deadline, scheduled ones by
+        # their time, then what is published, newest first (a column's sort replaces it).
+        stage, time = DESK_ORDER["desk_stage"], DESK_ORDER["desk_time"]
+        return [stage.asc(), time.asc(nulls_last=True), "-published_at", "-pk"]
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -206,17 +232,33 @@ class ArticleAdmin(admin.ModelAdmin):
             label += ", changes in review" if in_review else ", changes waiting"
         if obj.last_action in workflow.SEND_BACKS:
             return format_html("{}<br>Sent back: {}", label, Truncator(obj.last_comment).chars(80))
+        if obj.published_at and obj.state in Article.NEEDS_PUBLISH_TIME:
+            return format_html("{}<br>{}", label, self.publish_time(obj))  # the list's only time
         return label
 
-    @admin.display(description="open by")
     @admin.display(description="Body")
     def body_as_read(self, obj):
         """For whoever may only read the story: its body drawn as readers will see it."""
         html = blocks.render(obj.body, blocks.body_photos(obj))
         return format_html('<div class="story-as-read">{}</div>', html)
 
-    def editing(self, obj):
-        return ", ".join(sorted({display_name(s.user) for s in obj.open_sessions})) or "—"
+    @admin.display(description="headline", ordering="headline")
+    def headline_cell(self, obj):
+        return format_html(
+            '<span class="article-list__headline" title="{}">{}</span>', obj.headline, obj.headline
+        )
+
+    @admin.display(description="last changed", ordering="modified_at")
+    def last_changed(self, obj):
+        """When and by whom it was last saved, and who has it open now."""
+        local = timezone.localtime(obj.modified_at)
+        full = f"{obj.last_editor_first or ''} {obj.last_editor_last or ''}".strip()
+        who = full or obj.last_editor_username  # as display_name() names people
+        changed = f"{local:%-d %b, %H:%M}" + (f" by {who}" if who else "")
+        editing = sorted({display_name(s.user) for s in obj.open_sessions})
+        if editing:
+            return format_html("{}<br>Open by {}", changed, ", ".join(editing))
+        return changed
 
     @admin.display(description="byline")
     def byline(self, obj):
@@ -240,7 +282,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if not obj.published_at:
             return "—"
         local = timezone.localtime(obj.published_at)
-        return f"{local:%d %b %Y, %H:%M} {local.tzname()}"
+        return f"{local:%-d %b %Y, %H:%M}"  # the zone is the newsroom's, as everywhere here
 
     # --- saving ---
 
