@@ -1,6 +1,7 @@
 """The article admin's helpers: tag suggestions, bylines, pickers, and what each list filter
 shows."""
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -366,3 +367,22 @@ def test_the_list_puts_work_in_progress_first_and_says_who_changed_it_last(clien
     assert "by Eddie Editor" in html
     for column in ("headline", "state", "section", "byline", "assigned, due", "last changed"):
         assert f">{column.capitalize()}<" in html or f">{column}<" in html, column
+
+
+def test_the_sign_in_and_compare_pages_have_their_headings_in_order(client):
+    sign_in = client.get(reverse("admin:login")).content.decode()
+    assert "<h1>Sign in to" in sign_in
+
+    client.force_login(make_staff("Editor"))
+    story = make_article(published=False)
+    from articles import revisions
+
+    for text in ("<p>One.</p>", "<p>Two.</p>"):
+        content = {**revisions.current_content(story), "body": text}
+        revisions.save_edit(story, content, by=None)
+    older, newer = story.revisions.order_by("created_at", "pk")[:2]
+    url = reverse("admin:articles_article_compare", args=[story.pk])
+    page = client.get(url, {"a": older.pk, "b": newer.pk}).content.decode()
+    levels = [int(level) for level in re.findall(r"<h([1-6])", page.split('id="content"')[1])]
+    steps = [b - a for a, b in zip(levels, levels[1:], strict=False)]
+    assert levels[0] == 1 and max(steps) <= 1, levels

@@ -20,6 +20,7 @@ from ..models import Article, Author, Desk, Section
 # page (templates/admin/index.html, articles/desk.py).
 admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Desk"
+admin.site.login_template = "admin/sign_in.html"  # Django's, with the page's heading
 
 # django-taggit registers an admin for its own tag model, which newsroom does not use (tags
 # are articles.Tag); its merge view checks no permission.
