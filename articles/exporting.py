@@ -25,7 +25,9 @@ _SAFE_FILE_STEM = re.compile(r"^[-\w]+$")
 
 def articles_to_export(states: Iterable[str] = ()) -> QuerySet:
     articles = Article.objects.select_related("section").prefetch_related(
-        "tags", Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
+        "tags",
+        "corrections",
+        Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")),
     )
     states = list(states)
     return articles.filter(state__in=states).order_by("pk") if states else articles.order_by("pk")
@@ -52,6 +54,11 @@ def article_record(article: Article) -> dict:
         "seo_title": article.seo_title,
         "seo_description": article.seo_description,
         "canonical_url": article.canonical_url,
+        # Read back by import_articles: an export round-trips a story's corrections too.
+        "corrections": [
+            {"published_at": _iso(c.published_at), "text": c.text}
+            for c in article.corrections.all()
+        ],
     }
 
 

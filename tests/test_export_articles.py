@@ -11,7 +11,13 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from articles.models import Article, Author, Section, Tag
-from tests.factories import make_article, make_author, make_image, make_section
+from tests.factories import (
+    make_article,
+    make_author,
+    make_correction,
+    make_image,
+    make_section,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +52,18 @@ def newsroom():
     ]  # fmt: skip
 
 
+def corrected(story):
+    """Two corrections on a story, one of them text YAML could misread."""
+    when = timezone.now() - timedelta(hours=3)
+    make_correction(
+        story, text="The vote was 7-2, not 6-3.", published_at=when.replace(microsecond=0)
+    )
+    make_correction(
+        story, text="null: --- yes", published_at=(when + timedelta(hours=1)).replace(microsecond=0)
+    )
+    return story
+
+
 def export_json(*args) -> dict:
     out, err = io.StringIO(), io.StringIO()
     call_command("export_articles", *args, stdout=out, stderr=err)
@@ -53,7 +71,8 @@ def export_json(*args) -> dict:
 
 
 def test_json_export_to_standard_output_carries_every_field(capsys):
-    story = newsroom()[0]
+    story = corrected(newsroom()[0])
+    first, second = story.corrections.all()
 
     call_command("export_articles")
     out, err = capsys.readouterr()
@@ -77,6 +96,10 @@ def test_json_export_to_standard_output_carries_every_field(capsys):
         "seo_title": "Budget vote",
         "seo_description": "How they voted.",
         "canonical_url": "https://wire.example/budget",
+        "corrections": [
+            {"published_at": first.published_at.isoformat(), "text": "The vote was 7-2, not 6-3."},
+            {"published_at": second.published_at.isoformat(), "text": "null: --- yes"},
+        ],
     }
     draft = next(item for item in data["articles"] if item["slug"] == "draft-story")
     assert draft["published_at"] is None and draft["state"] == "draft"
@@ -146,7 +169,9 @@ def test_a_slug_cannot_write_outside_the_folder(tmp_path):
 
 def snapshot() -> dict[str, dict]:
     """Each article as readers and editors know it, keyed by slug."""
-    articles = Article.objects.select_related("section").prefetch_related("tags", "bylines__author")
+    articles = Article.objects.select_related("section").prefetch_related(
+        "tags", "bylines__author", "corrections"
+    )
     return {
         a.slug: {
             "headline": a.headline,
@@ -159,6 +184,7 @@ def snapshot() -> dict[str, dict]:
             "updated_at": a.updated_at,
             "state": a.state,
             "seo": (a.seo_title, a.seo_description, a.canonical_url, a.homepage_priority),
+            "corrections": [(c.published_at, c.text) for c in a.corrections.all()],
         }
         for a in articles
     }
@@ -173,7 +199,7 @@ def wipe():
 
 @pytest.mark.parametrize("fmt", ["json", "markdown"])
 def test_export_wipe_import_reproduces_every_article(tmp_path, fmt):
-    newsroom()
+    corrected(newsroom()[0])
     before = snapshot()
     target = tmp_path / ("export.json" if fmt == "json" else "stories")
     call_command("export_articles", "--format", fmt, "--output", str(target), stdout=io.StringIO())
@@ -257,3 +283,15 @@ def test_a_story_in_any_state_exports_and_imports_as_it_was(tmp_path, fmt, state
 
     assert snapshot() == {story.slug: before}
     assert before["state"] == state
+
+
+def test_an_import_names_a_correction_it_cannot_read_and_imports_nothing(tmp_path):
+    story = tmp_path / "story.md"
+    story.write_text("---\nheadline: Fixed\ncorrections:\n  - text: Wrong year.\n---\nBody.\n")
+    err = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("import_articles", str(story), stdout=io.StringIO(), stderr=err)
+
+    assert "correction 1 has no `published_at`" in err.getvalue()
+    assert not Article.objects.exists()

@@ -19,8 +19,8 @@ from django.utils.dateparse import parse_datetime
 from newsroom.text import clean_line, make_slug
 from photos.models import Image
 
-from .. import markdown
-from ..models import Article
+from .. import markdown, revisions
+from ..models import Article, Correction
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -256,10 +256,30 @@ def _extras(meta: dict) -> dict:
         extras["canonical_url"] = url
     if "updated_at" in meta:
         extras["updated_at"] = _datetime(meta, "updated_at")
+    if "corrections" in meta:
+        extras["corrections"] = _corrections(meta["corrections"])
     priority = meta.get("homepage_priority")
     if isinstance(priority, int) and 0 <= priority <= 32767:
         extras["homepage_priority"] = priority
     return extras
+
+
+def _corrections(value) -> list[dict]:
+    """An export's corrections: each a text and the time it was published."""
+    if not isinstance(value, list):
+        raise StoryFileError("`corrections` must be a list of `published_at` and `text` entries")
+    limit = Correction._meta.get_field("text").max_length
+    entries = []
+    for number, item in enumerate(value, start=1):
+        item = item if isinstance(item, dict) else {}
+        text = _text(item, "text")
+        if not text or len(text) > limit:
+            raise StoryFileError(f"correction {number} needs a text of 1 to {limit:,} characters")
+        when = _datetime(item, "published_at")
+        if when is None:
+            raise StoryFileError(f"correction {number} has no `published_at`")
+        entries.append(revisions.correction_entry(when, text))
+    return entries
 
 
 def _text(meta: dict, key: str) -> str:
