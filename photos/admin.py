@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
@@ -82,6 +82,34 @@ class ImageForm(StorageAware, forms.ModelForm):
     class Meta:
         model = Image
         fields = ["file", "alt", "decorative", "caption", "credit", "focal_x", "focal_y"]
+
+    #: the library photo a new upload is the same picture as (Image.copy_of); a copy is
+    #: refused with a link to it unless the caller offers it itself (the picture dialog)
+    copy = None
+    refuse_copies = True
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload is None or "file" not in self.changed_data:
+            return upload
+        probe = Image(file=upload)
+        try:
+            self.copy = probe.copy_of()
+        except images.InvalidImage as exc:
+            raise ValidationError(str(exc), code="invalid_image") from exc
+        self.instance._cleaned = True  # store_upload keeps the cleaned file as it is
+        if self.copy is not None and self.refuse_copies:
+            raise ValidationError(
+                format_html(
+                    'This photo is already in the library: <a href="{}">photo {}</a> ({}). '
+                    "Use that one, or upload another file.",
+                    reverse("admin:photos_image_change", args=[self.copy.pk]),
+                    self.copy.pk,
+                    self.copy.alt or self.copy.caption or "no alt text",
+                ),  # fmt: skip
+                code="copy",
+            )
+        return probe.file
 
 
 class ImageDetailsForm(StorageAware, forms.ModelForm):
@@ -164,8 +192,16 @@ class ImageAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ImageForm(request.POST, request.FILES)
+        form.refuse_copies = False
         if not form.is_valid():
             return JsonResponse({"error": form_message(form)}, status=400)
+        if form.copy is not None:  # the library's own, not a second copy
+            entry = picker_entry(form.copy)
+            entry["notice"] = (
+                f"This photo is already in the library (photo {form.copy.pk}): "
+                "that one is used, not a copy."
+            )
+            return JsonResponse(entry, status=200)
         image = form.save(commit=False)
         image.uploaded_by = request.user
         try:

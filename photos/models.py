@@ -1,3 +1,4 @@
+import hashlib
 from functools import partial
 
 from django.conf import settings
@@ -78,7 +79,8 @@ class Image(models.Model):
         images.InvalidImage for a file that cannot be decoded, images.StorageFailed (with
         nothing left behind, row or file) when the storage refuses a write.
         """
-        self.file = images.clean_master(self.file)
+        if not getattr(self, "_cleaned", False):
+            self.file = images.clean_master(self.file)
         # The master's name is unguessable, so it is the one storage will use.
         target = self.file.field.generate_filename(self, self.file.name)
         try:
@@ -91,6 +93,16 @@ class Image(models.Model):
         except images.StorageFailed:
             images.delete_quietly(self.file.storage, [target])
             raise
+
+    def copy_of(self) -> "Image | None":
+        """The library photo this new upload is the same picture as (the same file once
+        cleaned of its metadata, the content hash), if there is one: offered instead of a
+        second copy. Cleans the upload, once (store_upload then keeps it as it is)."""
+        self.file, self._cleaned = images.clean_master(self.file), True
+        self.file.seek(0)
+        content_hash = hashlib.sha256(self.file.read()).hexdigest()
+        self.file.seek(0)
+        return Image.objects.filter(content_hash=content_hash).order_by("pk").first()
 
     @property
     def readers_alt(self) -> str:

@@ -183,3 +183,16 @@ def test_staff_without_photo_rights_may_neither_search_nor_upload():
     assert client.get(PICKER).status_code == 403
     assert client.post(UPLOAD, _upload()).status_code == 403
     assert Image.objects.count() == 1
+
+
+def test_a_picture_already_in_the_library_is_offered_not_copied():
+    client = _client(make_staff("Writer"))
+    content = photo_bytes((800, 500))
+    first = client.post(UPLOAD, _upload(content, name="quay.jpg"))
+
+    again = client.post(UPLOAD, _upload(content, name="quay-again.jpg", alt="Another alt"))
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert "already in the library" in again.json()["notice"]
+    assert Image.objects.count() == 1

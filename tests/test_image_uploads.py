@@ -627,3 +627,20 @@ def test_the_photo_list_names_each_thumbnail_link_by_its_alt_text(editor_client)
 
     listing = editor_client.get("/admin/photos/image/").content.decode()
     assert re.search(r'<a href="[^"]+/change/"><img [^>]*alt="Gulls over the pier"', listing)
+
+
+def test_the_same_picture_uploaded_again_is_refused_with_a_link_to_the_library_copy(
+    editor_client,
+):
+    content = photo_bytes((900, 600))
+    assert upload(editor_client, content, "boats.jpg").status_code == 302
+    kept = Image.objects.get()
+
+    again = upload(editor_client, content, "boats-copy.jpg")
+
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert "This photo is already in the library" in html
+    assert f'href="/admin/photos/image/{kept.pk}/change/"' in html
+    assert Image.objects.count() == 1
+    assert upload(editor_client, photo_bytes((900, 601)), "other.jpg").status_code == 302

@@ -746,6 +746,8 @@ function pictureDialog(editor, options, { opener, pos = null, file = null } = {}
       try {
         const uploaded = await uploadPhoto(options, pendingFile, values)
         showDetails(uploaded, {})
+        // The same picture was in the library already: it is that one, said so.
+        if (uploaded.notice) chosen.append(h("p", { class: "bb-hint", role: "status" }, uploaded.notice))
       } catch (error) {
         uploadError.textContent = error.message
         uploadAlt.focus()
