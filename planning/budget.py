@@ -4,7 +4,9 @@ progress, scheduled and overdue on one day of the newsroom's time zone.
 Each story is listed once, in the first group that fits it:
 - overdue: a draft whose deadline has passed (by the end of a past day): its copy is not in;
 - scheduled: its publish time is that day;
-- in progress: written (a draft with text, or in review) and due or planned that day or earlier;
+- published: published that day;
+- in progress: written (a draft with text, or in review) and due or planned that day or
+  earlier, or with no date at all (written before the day ended);
 - planned: due or planned that day, or planned earlier and not started (a draft with no text).
 A story in review or scheduled has its copy in, so it is never overdue (the one rule is
 ArticleQuerySet.past_deadline()).
@@ -16,6 +18,7 @@ from datetime import date, datetime
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.names import display_name
 from articles import workflow
 from articles.models import Article, Desk
 
@@ -25,11 +28,12 @@ State = Article.State
 GROUPS = {
     "overdue": "Overdue",
     "scheduled": "Scheduled",
+    "published": "Published",
     "in_progress": "In progress",
     "planned": "Planned",
 }
 # The order the groups are printed in: the day's plan first, what is wrong last.
-SHOWN = ["planned", "in_progress", "scheduled", "overdue"]
+SHOWN = ["planned", "in_progress", "scheduled", "published", "overdue"]
 
 
 class UnknownDesk(Exception):
@@ -69,6 +73,7 @@ def _rules(day: date, now: datetime) -> dict[str, Q]:
     start, end = day_bounds(day)
     waiting = Q(state__in=[State.DRAFT, State.REVIEW])
     due_by_end = Q(deadline__lt=end) | Q(planned_for__lt=end)
+    undated = Q(deadline__isnull=True, planned_for__isnull=True)
     that_day = Q(deadline__gte=start, deadline__lt=end) | Q(
         planned_for__gte=start, planned_for__lt=end
     )
@@ -77,7 +82,8 @@ def _rules(day: date, now: datetime) -> dict[str, Q]:
         # As ArticleQuerySet.past_deadline(): a draft whose deadline has passed.
         "overdue": Q(state=State.DRAFT, deadline__lt=min(now, end)),
         "scheduled": Q(state=State.SCHEDULED, published_at__gte=start, published_at__lt=end),
-        "in_progress": waiting & ~NOT_STARTED & due_by_end,
+        "published": Q(state=State.PUBLISHED, published_at__gte=start, published_at__lt=end),
+        "in_progress": waiting & ~NOT_STARTED & (due_by_end | undated & Q(created_at__lt=end)),
         # Those meant for the day, and those planned earlier that nobody has started.
         "planned": waiting & (that_day | NOT_STARTED & due_by_end),
     }
@@ -90,6 +96,7 @@ def line(article: Article) -> dict:
         "headline": article.headline,
         "section": article.section.name,
         "assignee": article.assignee.get_username() if article.assignee else None,
+        "assignee_name": display_name(article.assignee) if article.assignee else None,
         "deadline": _iso(article.deadline),
         "planned_for": _iso(article.planned_for),
         "publish_time": _iso(article.published_at),
@@ -121,7 +128,7 @@ def _text_line(article: Article) -> str:
     parts = [
         article.headline,
         article.section.name,
-        f"assigned to {article.assignee.get_username()}" if article.assignee else "unassigned",
+        f"assigned to {display_name(article.assignee)}" if article.assignee else "unassigned",
     ]
     if article.deadline:
         parts.append(f"deadline {_when(article.deadline)}")
@@ -129,6 +136,8 @@ def _text_line(article: Article) -> str:
         parts.append(f"planned {_when(article.planned_for)}")
     if article.state == State.SCHEDULED and article.published_at:
         parts.append(f"publishes {_when(article.published_at)}")
+    if article.state == State.PUBLISHED and article.published_at:
+        parts.append(f"published {_when(article.published_at)}")
     parts.append(Article.State(workflow.current_state(article)).label.lower())
     return " · ".join(parts)
 

@@ -28,7 +28,7 @@ def plan(settings, monkeypatch):
     city, sport = make_section(name="City"), make_section(name="Sport")
     make_desk(city, name="City desk")
     make_desk(sport, name="Sport desk")
-    wren = make_staff("Writer", "wren")
+    wren = make_staff("Writer", "wren", first_name="Wren", last_name="Writer")
     draft = {"published": False, "section": city, "assignee": wren}
     make_article(headline="Council vote preview", body="", planned_for=at(6), **draft)
     make_article(headline="Bridge closure", body="", deadline=at(8), **draft)
@@ -40,6 +40,8 @@ def plan(settings, monkeypatch):
         deadline=at(-2),
     )  # fmt: skip
     make_article(headline="Cup final report", section=sport, published=False, deadline=at(5))
+    make_article(headline="Tide tables explained", **draft)  # written, no date: in progress
+    make_article(headline="Early ferry news", section=city, published_at=at(-3))  # 06:00 today
     # Not today's business: due tomorrow (London), published already, scheduled next week.
     make_article(headline="Tomorrow's feature", deadline=at(17), **draft)
     make_article(headline="Yesterday's news", section=city, published_at=at(-20), deadline=at(-30))
@@ -63,27 +65,30 @@ def groups(*args) -> dict[str, list[str]]:
 def test_each_group_holds_its_stories(plan):
     assert groups() == {
         "planned": ["Bridge closure", "Council vote preview"],
-        "in_progress": ["Harbour dredging", "Cup final report", "Museum reopens"],
+        "in_progress": ["Harbour dredging", "Cup final report", "Museum reopens",
+                        "Tide tables explained"],
         "scheduled": ["Mayor interview"],
+        "published": ["Early ferry news"],
         "overdue": ["Budget leak"],
-    }
+    }  # fmt: skip
 
 
 def test_the_text_lists_each_group_with_every_lines_details(plan):
     text = budget("--date", "2025-06-03")
     assert text.startswith("Daily budget for Tuesday 3 June 2025 (Europe/London)")
-    for heading in ["Planned (2)", "In progress (3)", "Scheduled (1)", "Overdue (1)"]:
+    for heading in ["Planned (2)", "In progress (4)", "Scheduled (1)", "Published (1)",
+                    "Overdue (1)"]:  # fmt: skip
         assert f"\n{heading}\n" in text
-    assert (
-        "  - Council vote preview · City · assigned to wren · planned 2025-06-03 15:00 · draft"
-        in text
-    )
-    assert "  - Budget leak · City · assigned to wren · deadline 2025-06-03 08:00 · draft" in text
+    wren = "assigned to Wren Writer"  # by name, not username
+    assert f"  - Council vote preview · City · {wren} · planned 2025-06-03 15:00 · draft" in text
+    assert f"  - Budget leak · City · {wren} · deadline 2025-06-03 08:00 · draft" in text
+    ferry = "  - Early ferry news · City · unassigned · published 2025-06-03 06:00 · published"
+    assert ferry in text
     assert (
         "  - Mayor interview · City · unassigned · deadline 2025-06-03 07:00 · "
         "publishes 2025-06-03 19:00 · scheduled" in text
     )
-    assert "Museum reopens · City · assigned to wren · planned 2025-06-02 03:00 · in review" in text
+    assert f"Museum reopens · City · {wren} · planned 2025-06-02 03:00 · in review" in text
     for elsewhere in ["Tomorrow's feature", "Yesterday's news", "Next week"]:
         assert elsewhere not in text
 
@@ -92,13 +97,14 @@ def test_the_json_is_a_stable_structure(plan):
     data = json.loads(budget("--format", "json"))
     assert list(data) == ["date", "time_zone", "desk", "groups"]
     assert (data["date"], data["time_zone"], data["desk"]) == ("2025-06-03", "Europe/London", None)
-    assert list(data["groups"]) == ["planned", "in_progress", "scheduled", "overdue"]
+    assert list(data["groups"]) == ["planned", "in_progress", "scheduled", "published", "overdue"]
     assert data["groups"]["scheduled"] == [
         {
             "id": data["groups"]["scheduled"][0]["id"],
             "headline": "Mayor interview",
             "section": "City",
             "assignee": None,
+            "assignee_name": None,
             "deadline": "2025-06-03T07:00:00+01:00",
             "planned_for": None,
             "publish_time": "2025-06-03T19:00:00+01:00",
@@ -109,7 +115,8 @@ def test_the_json_is_a_stable_structure(plan):
 
 def test_a_desk_limits_the_plan_to_its_sections(plan):
     assert groups("--desk", "Sport desk") == {
-        "planned": [], "in_progress": ["Cup final report"], "scheduled": [], "overdue": [],
+        "planned": [], "in_progress": ["Cup final report"], "scheduled": [], "published": [],
+        "overdue": [],
     }  # fmt: skip
     assert "Cup final report" not in str(groups("--desk", "city DESK"))  # any case
     assert budget("--desk", "Sport desk").startswith(

@@ -1,4 +1,5 @@
-"""Print the day's plan for the morning meeting: planned, in progress, scheduled and overdue.
+"""Print the day's plan for the morning meeting: planned, in progress, scheduled, published
+and overdue.
 
 Editors read it at the meeting (text) or feed it to a screen or a chat bot (JSON); the work is
 in planning/budget.py.
@@ -16,9 +17,11 @@ from planning import budget
 JSON_HELP = """
 With --format json the output is one object, whose keys are always present:
   {"date": "YYYY-MM-DD", "time_zone": "Europe/London", "desk": "City desk" or null,
-   "groups": {"planned": [...], "in_progress": [...], "scheduled": [...], "overdue": [...]}}
+   "groups": {"planned": [...], "in_progress": [...], "scheduled": [...], "published": [...],
+              "overdue": [...]}}
 Each story in a group:
   {"id": 12, "headline": "...", "section": "City", "assignee": "username" or null,
+   "assignee_name": "Full Name" (the username if the account has no name) or null,
    "deadline": ISO 8601 or null, "planned_for": ISO 8601 or null,
    "publish_time": ISO 8601 or null, "state": "draft"|"review"|"scheduled"|"published"}
 Times are in the newsroom's time zone, with their offset. A story is in one group only.
@@ -34,8 +37,9 @@ def a_date(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Print the day's plan (the newsroom's time zone): planned, in progress, scheduled and "
-        "overdue stories, each with headline, section, assignee, times and state." + JSON_HELP
+        "Print the day's plan (the newsroom's time zone): planned, in progress, scheduled, "
+        "published and overdue stories, each with headline, section, assignee, times and "
+        "state." + JSON_HELP
     )
 
     def create_parser(self, prog_name, subcommand, **kwargs):
