@@ -1,5 +1,6 @@
 """seed_demo: a real-looking site on a fresh install, and nothing new on a second run."""
 
+import logging
 from io import StringIO
 
 import pytest
@@ -47,3 +48,14 @@ def test_running_it_twice_changes_nothing():
     assert counts() == before
     assert list(get_user_model().objects.values_list("password", flat=True)) == passwords_before
     assert "nothing changed" in out
+    # Said on every run: where and as whom to sign in, and how to set a password shown before.
+    assert "Sign in at /admin/ as editor or writer." in out
+    assert "manage.py changepassword <username>" in out
+
+
+def test_loading_the_demo_says_what_it_did_without_a_line_per_story(caplog):
+    caplog.set_level(logging.INFO, logger="newsroom.workflow")
+    out = seed()
+    assert not [r for r in caplog.records if r.name == "newsroom.workflow"]
+    assert len(out.splitlines()) <= 4
+    assert logging.getLogger("newsroom.workflow").level == logging.INFO  # the trail is back on
