@@ -119,3 +119,14 @@ def test_a_schedule_with_its_time_saves_then_schedules(client):
     story.refresh_from_db()
     assert (story.headline, story.state) == ("Tomorrow's story", Article.State.SCHEDULED)
     assert story.published_at == when.replace(second=0, microsecond=0)
+
+
+def test_a_move_with_nothing_typed_saves_no_new_version(client):
+    story = make_article(published=False, state=Article.State.REVIEW)
+    client.force_login(make_staff("Editor"))
+
+    answer = client.post(_change_url(story), {**article_form_data(story), "transition": "publish"})
+
+    assert answer.status_code == 302
+    story.refresh_from_db()
+    assert (story.state, story.version, story.revisions.count()) == ("published", 1, 0)

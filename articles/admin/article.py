@@ -300,7 +300,9 @@ class ArticleAdmin(admin.ModelAdmin):
         if not change and author and not content["bylines"]:
             content["bylines"] = [author.pk]
         marks_update = bool(form.cleaned_data.get("substantive_update"))
-        if article.is_published():
+        # A workflow button saves first (transitions.py): with nothing typed, it only moves.
+        moving = change and transitions.asked(request) is not None
+        if article.is_published() or moving:
             # Its row keeps the live version, and save_edit() holds content changes back; the
             # plan is no reader content (forms.PLANNING), so it is written now. A save
             # that changed only the plan leaves nothing waiting for an editor.
