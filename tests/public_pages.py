@@ -39,6 +39,7 @@ NOT_PAGES = {
     "articles:tag_feed",
     "articles:section_feed",
     "healthz",
+    "favicon",  # a redirect to the static icon
     "media",
     "robots_txt",
     "sitemap",

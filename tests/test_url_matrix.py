@@ -181,6 +181,8 @@ EXPECTATIONS: dict[str, Row] = {
         public(lambda w: w.live_address)
     ),
     "healthz": public(),
+    # The site's icon, where browsers look for one: a redirect to the static file.
+    "favicon.ico": Row(roles(MOVED), roles(NOT_ALLOWED)),
     # The draft's photo: no public page shows it, so it is for signed-in staff only.
     "media/<path:path>": Row(
         roles(OK, anonymous=DENIED), roles(NOT_ALLOWED), lambda w: {"path": w.image.file.name}
