@@ -386,3 +386,15 @@ def test_the_sign_in_and_compare_pages_have_their_headings_in_order(client):
     levels = [int(level) for level in re.findall(r"<h([1-6])", page.split('id="content"')[1])]
     steps = [b - a for a, b in zip(levels, levels[1:], strict=False)]
     assert levels[0] == 1 and max(steps) <= 1, levels
+
+
+def test_the_admin_tells_times_on_a_24_hour_clock(client, settings):
+    settings.TIME_ZONE = "UTC"
+    late = timezone.now().replace(hour=0, minute=48, second=0, microsecond=0)
+    story = make_article(published_at=late - timedelta(days=1), updated_at=late)
+    client.force_login(make_staff("Editor"))
+
+    html = client.get(reverse("admin:articles_article_change", args=[story.pk])).content.decode()
+
+    assert "00:48" in html
+    assert "a.m." not in html and "p.m." not in html
