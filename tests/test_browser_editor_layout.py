@@ -100,3 +100,17 @@ def test_the_article_list_fits_a_laptop_with_headlines_on_two_lines_at_most(live
     line = page.locator(".article-list__headline").first
     lines = line.evaluate(LINES)
     assert lines <= 2.1
+
+
+def test_at_a_phones_width_every_toolbar_button_is_on_screen(live_server, browser):
+    make_staff("Editor", "eddie", password=PASSWORD)
+    story = make_article(published=False)
+    page = log_in(browser, live_server, "eddie")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/admin/articles/article/{story.pk}/change/")
+
+    off = page.evaluate("""() => [...document.querySelectorAll(".prose-menubar button")]
+        .filter((b) => b.getBoundingClientRect().right > document.documentElement.clientWidth)
+        .map((b) => b.title || b.textContent)""")
+    assert off == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
