@@ -50,6 +50,8 @@ def test_writer_writes_and_submits_editor_publishes_readers_see_the_formatting(
     page.fill("#id_headline", "Council approves new harbour bridge")
     page.click("button[value=submit]")
     page.wait_for_selector(".messagelist .success")
+    # What the click did has focus, not the page: a screen reader reads it first.
+    page.wait_for_function("document.activeElement.matches('.messagelist')")
     # In review, the story is the writer's to read, not to edit: read as the story it is.
     shown = page.locator(".story-as-read")
     assert shown.locator("h2").inner_text() == "What the council decided"

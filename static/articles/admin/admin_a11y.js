@@ -1,6 +1,7 @@
 // Accessibility for the admin as a whole (loaded by templates/admin/base_site.html):
 // - a form's error summary (templates/admin/includes/error_summary.html) takes focus when the
-//   page loads, and each of its links moves focus to the field it names;
+//   page loads, and each of its links moves focus to the field it names; without one, the
+//   messages (what a save or a move did) take it, unless something else already has;
 // - the searchable selects Django draws with Select2 (autocomplete fields: hero image,
 //   related stories, byline authors) are named by their field's label, which Select2 leaves out.
 "use strict";
@@ -22,9 +23,16 @@
     return field;
   }
 
+  function startMessages() {
+    const list = document.querySelector(".messagelist");
+    if (!list || document.activeElement !== document.body) return;
+    list.tabIndex = -1;
+    list.focus();
+  }
+
   function startErrorSummary() {
     const summary = document.querySelector(".error-summary");
-    if (!summary) return;
+    if (!summary) return startMessages();
     summary.focus();
     summary.addEventListener("click", (event) => {
       const link = event.target.closest("a[href^='#']");
