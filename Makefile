@@ -7,7 +7,7 @@ DEV_ENV := DJANGO_DEBUG=1
 PRODUCTION_ENV := env -u DJANGO_DEBUG -u REDIS_URL SECRET_KEY=only-for-check-deploy-never-a-real-secret-0123456789 \
 	SITE_URL=https://news.example.com ALLOWED_HOSTS=news.example.com DATABASE_URL=sqlite:///:memory:
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean axe-core
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,25 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The newest axe-core for the accessibility tests (tests/axe.py), from npm where there is npm;
+# without it, the tests use the older copy axe-playwright-python ships, and say so.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE := $(VENV)/axe-core-$(AXE_CORE_VERSION).min.js
+$(AXE_CORE): | $(VENV)/.installed
+	@if command -v npm >/dev/null 2>&1; then \
+	  dir=$$(mktemp -d) && (cd $$dir && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null \
+	    && tar -xzf axe-core-$(AXE_CORE_VERSION).tgz package/axe.min.js) \
+	    && mv $$dir/package/axe.min.js $@ && rm -rf $$dir; \
+	else echo "npm not found: the accessibility tests use axe-playwright-python's own axe-core."; fi
+
+axe-core: $(AXE_CORE)
+
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install
+test: install axe-core
 	@if [ -x /usr/bin/chromium ]; then echo "Chromium found: browser tests will run."; \
 	else echo "Chromium not found (/usr/bin/chromium): browser tests will be SKIPPED. Install it with: apt-get install -y chromium"; fi
 	$(PY) -m pytest
