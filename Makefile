@@ -25,7 +25,9 @@ $(AXE_CORE): | $(VENV)/.installed
 	@if command -v npm >/dev/null 2>&1; then \
 	  dir=$$(mktemp -d) && (cd $$dir && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null \
 	    && tar -xzf axe-core-$(AXE_CORE_VERSION).tgz package/axe.min.js) \
-	    && mv $$dir/package/axe.min.js $@ && rm -rf $$dir; \
+	    && mv $$dir/package/axe.min.js $@ \
+	    || echo "axe-core $(AXE_CORE_VERSION) could not be fetched: the accessibility tests use axe-playwright-python's own."; \
+	  rm -rf $$dir; \
 	else echo "npm not found: the accessibility tests use axe-playwright-python's own axe-core."; fi
 
 axe-core: $(AXE_CORE)
