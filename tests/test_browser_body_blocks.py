@@ -284,11 +284,14 @@ def test_a_selected_picture_survives_every_key_and_a_removal_is_undone(live_serv
     for _ in "Monday.":
         page.keyboard.press("Shift+ArrowLeft")
     insert_picture()
+    page.locator(BODY).locator("p", has_text="Breaking").click()
+    page.keyboard.press("Control+a")  # the whole story selected: the picture goes at the end
+    insert_picture()
     page.click("input[name=_continue]")
 
     body = Article.objects.get(headline="Port cranes arrive").body
     assert body.startswith("<p>Breaking: The cranes came in on Monday.</p><figure")
-    assert [kind for kind, _ in Blocks(body).found] == ["picture", "picture"]
+    assert [kind for kind, _ in Blocks(body).found] == ["picture", "picture", "picture"]
     assert "<p>Cranes</p>" in body
 
 

@@ -438,7 +438,9 @@ function insertBlock(editor, content) {
     .command(({ tr }) => {
       const { selection } = tr
       // After a selected block, or after the text selected (inserting keeps it).
-      let at = selection.node ? selection.to : selection.empty ? null : selection.$to.after(1)
+      // (The whole story selected ends at its top level: the block goes at the end.)
+      const afterText = selection.$to.depth > 0 ? selection.$to.after(1) : selection.to
+      let at = selection.node ? selection.to : selection.empty ? null : afterText
       for (let depth = selection.$from.depth; depth > 0; depth--) {
         if (selection.$from.node(depth).type.spec.tableRole === "table") at = selection.$from.after(depth)
       }
