@@ -155,7 +155,7 @@ class PostgresSearch:
         snippet = SearchHeadline(
             Func(
                 F("body"),
-                Value("<[^>]+>"),
+                Value("(<[^>]+>)+"),  # tags in a row: one space
                 Value(" "),
                 Value("g"),
                 function="regexp_replace",
