@@ -62,19 +62,18 @@ def _save_plan(article: Article, *, by) -> Article:
 
 
 State = Article.State
-# The list's default order (ArticleAdmin.get_ordering): the stage, then the time that matters
-# in it.
-DESK_ORDER = {
-    "desk_stage": Case(
-        *(When(state=state, then=Value(n)) for n, state in enumerate(
-            [State.DRAFT, State.REVIEW, State.SCHEDULED, State.PUBLISHED])),
-        default=Value(4), output_field=IntegerField(),
-    ),
-    "desk_time": Case(
-        When(state__in=[State.DRAFT, State.REVIEW], then=F("deadline")),
-        When(state=State.SCHEDULED, then=F("published_at")),
-    ),
-}  # fmt: skip
+# The list's default order: work in progress first (drafts and stories in review by deadline,
+# scheduled ones by their time), then what is published, newest first; a column's sort
+# replaces it.
+STAGE = Case(
+    *(When(state=state, then=Value(n)) for n, state in enumerate(
+        [State.DRAFT, State.REVIEW, State.SCHEDULED, State.PUBLISHED])),
+    default=Value(4), output_field=IntegerField(),
+)  # fmt: skip
+TIME_IN_STAGE = Case(
+    When(state__in=[State.DRAFT, State.REVIEW], then=F("deadline")),
+    When(state=State.SCHEDULED, then=F("published_at")),
+)
 
 
 @admin.register(Article)
@@ -84,6 +83,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "headline_cell", "state_label", "section", "byline", "plan", "last_changed",
     ]  # fmt: skip
     list_display_links = ["headline_cell"]
+    ordering = [STAGE.asc(), TIME_IN_STAGE.asc(nulls_last=True), "-published_at", "-pk"]
     list_filter = [
         MyWorkFilter,
         "state",
@@ -191,12 +191,6 @@ class ArticleAdmin(admin.ModelAdmin):
                          to_attr="open_sessions")
             )
         )  # fmt: skip
-
-    def get_ordering(self, request):
-        # Work in progress first: drafts and stories in review by deadline, scheduled ones by
-        # their time, then what is published, newest first (a column's sort replaces it).
-        stage, time = DESK_ORDER["desk_stage"], DESK_ORDER["desk_time"]
-        return [stage.asc(), time.asc(nulls_last=True), "-published_at", "-pk"]
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
